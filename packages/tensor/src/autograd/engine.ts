@@ -1,0 +1,182 @@
+import type { Tensor } from '../tensor';
+import { AutogradError, ShapeError, fmtShape } from '../errors';
+import { shapesEqual } from '../shape';
+import { withGradMode } from './grad-mode';
+import { VJP, type PrimitiveName, type VjpArgs } from '../ops/primitives';
+import { add } from '../ops/elementwise';
+import { sum } from '../ops/reduce';
+import { reshape } from '../ops/shape';
+import { filled } from '../ops/fill';
+
+/**
+ * Sums a gradient of a broadcast result back to the shape of the input that was
+ * broadcast. The only un-broadcasting in tsgrad: ops never do it themselves.
+ */
+export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < g.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
+  }
+  const s = dims.length ? sum(g, dims, true) : g;
+  return reshape(s, shape);
+}
+
+/**
+ * Tensors reachable from `roots` through requiresGrad edges, inputs before outputs.
+ * Iterative post-order DFS (no recursion, so 100k-op chains are fine); the order is
+ * deterministic: inputs are visited in argument order.
+ */
+function topoSort(roots: readonly Tensor[]): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  const stack: { t: Tensor; i: number }[] = [];
+  for (const r of roots) {
+    if (seen.has(r)) continue;
+    seen.add(r);
+    stack.push({ t: r, i: 0 });
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const inputs = top.t.gradFn?.inputs ?? [];
+      if (top.i < inputs.length) {
+        const next = inputs[top.i++]!;
+        if (next.requiresGrad && !seen.has(next)) {
+          seen.add(next);
+          stack.push({ t: next, i: 0 });
+        }
+      } else {
+        order.push(top.t);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+
+interface RunOptions {
+  retainGraph: boolean;
+  createGraph: boolean;
+  /** When set, only gradients flowing into these tensors are computed and returned. */
+  capture: readonly Tensor[] | null;
+}
+
+function run(roots: readonly Tensor[], seeds: readonly Tensor[], opts: RunOptions): Map<Tensor, Tensor> {
+  const order = topoSort(roots);
+  for (const t of order) {
+    if (t.gradFn?.freed) {
+      throw new AutogradError(
+        `backward: trying to backward through the graph a second time (through '${t.gradFn.op}'); its buffers were freed. Pass { retainGraph: true } to the first backward() or grad() call`,
+      );
+    }
+  }
+  // Which tensors lead to something we want a gradient for.
+  const wanted = new Set<Tensor>();
+  const captureSet = opts.capture ? new Set(opts.capture) : null;
+  for (const t of order) {
+    if (captureSet) {
+      if (captureSet.has(t) || (t.gradFn?.inputs.some((i) => wanted.has(i)) ?? false)) wanted.add(t);
+    } else if (t.requiresGrad) wanted.add(t);
+  }
+
+  const grads = new Map<Tensor, Tensor>();
+  const captured = new Map<Tensor, Tensor>();
+  withGradMode(opts.createGraph, () => {
+    const accumulate = (t: Tensor, g: Tensor) => {
+      const prev = grads.get(t);
+      grads.set(t, prev ? add(prev, g) : g);
+    };
+    roots.forEach((r, i) => accumulate(r, seeds[i]!));
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k]!;
+      const g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t);
+      if (captureSet) {
+        if (captureSet.has(t)) captured.set(t, g);
+      } else if (t.gradFn === null || t.retainsGrad) {
+        const d = opts.createGraph ? g : g.detach();
+        t.grad = t.grad && t.gradFn === null ? add(t.grad, d) : d;
+      }
+      const node = t.gradFn;
+      if (!node) continue;
+      const needs = node.inputs.map((i) => i.requiresGrad && wanted.has(i));
+      if (!needs.some(Boolean)) continue;
+      const vjp = VJP[node.op] as (a: VjpArgs<PrimitiveName>) => (Tensor | null)[];
+      const inGrads = vjp({ g, inputs: node.inputs, out: t, params: node.params, needs });
+      node.inputs.forEach((input, i) => {
+        const gi = inGrads[i];
+        if (!needs[i] || !gi) return;
+        let ge = unbroadcast(gi, input.shape);
+        if (ge.dtype !== input.dtype) ge = ge.to(input.dtype);
+        accumulate(input, ge);
+      });
+    }
+  });
+  if (!opts.retainGraph) {
+    // Drop the edges (and with them the saved inputs) but keep a marker, so a second
+    // backward through here fails loudly instead of silently doing nothing.
+    for (const t of order) {
+      if (t.gradFn) t.gradFn = { op: t.gradFn.op, inputs: [], params: t.gradFn.params, freed: true };
+    }
+  }
+  return captured;
+}
+
+function checkSeed(op: string, root: Tensor, gradient: Tensor | undefined): Tensor {
+  if (gradient === undefined) {
+    if (root.numel !== 1) {
+      throw new AutogradError(`${op}: grad can be implicitly created only for scalar outputs; got shape ${fmtShape(root.shape)}, pass a gradient of that shape`);
+    }
+    return filled(root.shape, 1, root.dtype);
+  }
+  if (!shapesEqual(gradient.shape, root.shape)) {
+    throw new ShapeError(`${op}: argument 'gradient' expected shape ${fmtShape(root.shape)}, got ${fmtShape(gradient.shape)}`);
+  }
+  return gradient.dtype === root.dtype ? gradient : gradient.to(root.dtype);
+}
+
+/** `tensor.backward(gradient?)`: accumulates into `.grad` of every leaf that requires grad. */
+export function backward(root: Tensor, gradient: Tensor | undefined, opts: { retainGraph?: boolean; createGraph?: boolean }): void {
+  if (!root.requiresGrad) {
+    throw new AutogradError('backward: tensor does not require grad and has no gradFn (did you create it under noGrad, or forget requiresGrad?)');
+  }
+  const seed = checkSeed('backward', root, gradient);
+  const createGraph = opts.createGraph ?? false;
+  run([root], [seed], { retainGraph: opts.retainGraph ?? createGraph, createGraph, capture: null });
+}
+
+export interface GradOptions {
+  /** Gradients of the outputs (default: ones for scalar outputs). */
+  gradOutputs?: (Tensor | undefined)[] | Tensor;
+  /** Keep the graph for another backward pass (default: createGraph). */
+  retainGraph?: boolean;
+  /** Record the backward pass so the result can be differentiated again. */
+  createGraph?: boolean;
+  /** Return null for inputs the outputs do not depend on instead of throwing. */
+  allowUnused?: boolean;
+}
+
+/** Gradients of `outputs` with respect to `inputs`, like `torch.autograd.grad`; `.grad` is untouched. */
+export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], opts: GradOptions = {}): (Tensor | null)[] {
+  const outs = Array.isArray(outputs) ? (outputs as readonly Tensor[]) : [outputs as Tensor];
+  const ins = Array.isArray(inputs) ? (inputs as readonly Tensor[]) : [inputs as Tensor];
+  const gos = opts.gradOutputs === undefined ? [] : Array.isArray(opts.gradOutputs) ? opts.gradOutputs : [opts.gradOutputs];
+  outs.forEach((o, i) => {
+    if (!o.requiresGrad) throw new AutogradError(`grad: outputs[${i}] does not require grad`);
+  });
+  ins.forEach((t, i) => {
+    if (!t.requiresGrad) throw new AutogradError(`grad: inputs[${i}] does not require grad`);
+  });
+  const seeds = outs.map((o, i) => checkSeed('grad', o, gos[i]));
+  const createGraph = opts.createGraph ?? false;
+  const captured = run(outs, seeds, { retainGraph: opts.retainGraph ?? createGraph, createGraph, capture: ins });
+  return ins.map((t, i) => {
+    const g = captured.get(t);
+    if (g) return g;
+    if (!opts.allowUnused) {
+      throw new AutogradError(`grad: inputs[${i}] was not used to compute the outputs; pass { allowUnused: true } to get null for it`);
+    }
+    return null;
+  });
+}

@@ -1,0 +1,50 @@
+import { Tensor } from '../tensor';
+import { abs, add, exp, log1p, neg, sub, where, lt, gt, maximum, minimum } from './elementwise';
+import { logSumExp } from './reduce';
+import { normalizeDim } from '../shape';
+import { floatResult, isFloat } from '../dtype';
+
+/*
+ * Compositions of primitives: their gradients (of any order) come from the primitives'
+ * VJPs, so nothing here has a backward of its own.
+ */
+
+function asFloat(x: Tensor): Tensor {
+  return isFloat(x.dtype) ? x : x.to(floatResult(x.dtype));
+}
+
+/** log softmax along `dim`: x − logSumExp(x) — stable for any logits. */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  const d = normalizeDim('logSoftmax', dim, x.ndim);
+  const xf = asFloat(x);
+  return sub(xf, logSumExp(xf, d, true));
+}
+
+/** softmax along `dim`, as exp(logSoftmax): never overflows, rows sum to 1. */
+export function softmax(x: Tensor, dim: number): Tensor {
+  return exp(logSoftmax(x, dim));
+}
+
+/** log(1 + eˣ) as max(x, 0) + log1p(e^{−|x|}): exact for large |x| in both directions. */
+export function softplus(x: Tensor): Tensor {
+  const xf = asFloat(x);
+  // maximum (not relu) so that the gradient at 0 is the true 1/2.
+  return add(maximum(xf, 0), log1p(exp(neg(abs(xf)))));
+}
+
+/** log σ(x) = min(x, 0) − log1p(e^{−|x|}). */
+export function logSigmoid(x: Tensor): Tensor {
+  const xf = asFloat(x);
+  return sub(minimum(xf, 0), log1p(exp(neg(abs(xf)))));
+}
+
+/**
+ * Clamps into [min, max] (either bound optional). Written with `where`, so like PyTorch
+ * the gradient is 1 on the closed interval and 0 outside.
+ */
+export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
+  let out = x;
+  if (min !== undefined && min !== null) out = where(lt(out, min), min, out);
+  if (max !== undefined && max !== null) out = where(gt(out, max), max, out);
+  return out;
+}

@@ -1,0 +1,80 @@
+import { cpuBackend, getBackend, type Backend, type KernelName, type Storage, type View } from '../backend';
+import { scalarDType, type DType, type TypedArray } from '../dtype';
+import { contiguousStrides, type Shape } from '../shape';
+import { Tensor } from '../tensor';
+import { record } from '../autograd/node';
+
+/**
+ * Chooses where a kernel runs: the backend the inputs live on when it supports the
+ * kernel for these dtypes, otherwise the active backend, otherwise the CPU reference.
+ * Inputs living elsewhere are moved (read back and uploaded) — the only place data
+ * crosses backends.
+ */
+export function pickBackend(kernel: KernelName, inputs: readonly View[], outDtype?: DType): Backend {
+  const dtypes = inputs.map((v) => v.dtype);
+  if (outDtype) dtypes.push(outDtype);
+  let home: Backend | null = null;
+  for (const v of inputs) {
+    if (v.storage.backend.name !== 'cpu') {
+      home = v.storage.backend;
+      break;
+    }
+  }
+  if (home && home.supports(kernel, dtypes)) return home;
+  const active = getBackend();
+  if (!home && active.name !== 'cpu' && active.supports(kernel, dtypes)) return active;
+  return cpuBackend();
+}
+
+/** The view with its data on `backend` (same logical elements; contiguous if it moved). */
+export function onBackend(v: View, backend: Backend): View {
+  if (v.storage.backend === backend) return v;
+  const host = v.storage.backend.read(v);
+  return {
+    storage: backend.fromTypedArray(host, v.dtype),
+    shape: v.shape,
+    strides: contiguousStrides(v.shape),
+    offset: 0,
+    dtype: v.dtype,
+  };
+}
+
+/** Runs `fn` on the chosen backend with every input moved there. */
+export function runKernel(
+  kernel: KernelName, inputs: readonly View[], outDtype: DType, fn: (b: Backend, views: View[]) => Storage,
+): Storage {
+  const b = pickBackend(kernel, inputs, outDtype);
+  return fn(b, inputs.map((v) => onBackend(v, b)));
+}
+
+/** The backend new tensors of `dtype` are created on. */
+export function creationBackend(dtype: DType): Backend {
+  const b = getBackend();
+  return b.supportsDType(dtype) ? b : cpuBackend();
+}
+
+export function fromStorage(storage: Storage, shape: Shape, dtype: DType): Tensor {
+  return new Tensor(storage, [...shape], contiguousStrides(shape), 0, dtype);
+}
+
+export function fromTypedArray(data: TypedArray, shape: Shape, dtype: DType): Tensor {
+  return fromStorage(creationBackend(dtype).fromTypedArray(data, dtype), shape, dtype);
+}
+
+export function readHost(v: View): TypedArray {
+  return v.storage.backend.read(v);
+}
+
+/** A 0-d constant for a JS scalar, on the backend `like` lives on when it can hold it. */
+export function scalarTensor(value: number | boolean, dtype: DType = scalarDType(value), like?: View): Tensor {
+  const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+  const b = like && like.storage.backend.supportsDType(dtype) ? like.storage.backend : creationBackend(dtype);
+  return fromStorage(b.full(1, v, dtype), [], dtype);
+}
+
+/** Cast primitive: `x.to(dtype)`; the same tensor when the dtype already matches. */
+export function toDType(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  const storage = runKernel('copy', [x], dtype, (b, [v]) => b.unary('copy', v!, dtype));
+  return record(fromStorage(storage, x.shape, dtype), 'cast', [x], { from: x.dtype });
+}

@@ -1,0 +1,99 @@
+import type { BinaryOp, UnaryOp, View } from '../backend';
+import { floatResult, isFloat, promoteTypes, promoteWithScalar, type DType } from '../dtype';
+import { DTypeError } from '../errors';
+import { broadcastShapes, type Shape } from '../shape';
+import { Tensor } from '../tensor';
+import { record } from '../autograd/node';
+import { fromStorage, runKernel, scalarTensor } from './dispatch';
+import { broadcastView } from './views';
+
+type Operand = Tensor | number;
+
+/** Ops whose result is floating point even for int inputs (PyTorch's int→float promotion). */
+const FLOAT_ONLY: ReadonlySet<UnaryOp> = new Set(['exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'reciprocal']);
+
+function unary(op: Exclude<UnaryOp, 'copy'>, x: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new DTypeError(`${op}: argument 'input' expected a Tensor, got ${typeof x}`);
+  let outDtype: DType = FLOAT_ONLY.has(op) ? floatResult(x.dtype) : x.dtype;
+  if (outDtype === 'bool' && op !== 'abs' && op !== 'relu') outDtype = 'int32';
+  const storage = runKernel(op, [x], outDtype, (b, [v]) => b.unary(op, v!, outDtype));
+  return record(fromStorage(storage, x.shape, outDtype), op, [x], {});
+}
+
+export const neg = (x: Tensor) => unary('neg', x);
+export const abs = (x: Tensor) => unary('abs', x);
+export const sign = (x: Tensor) => unary('sign', x);
+export const exp = (x: Tensor) => unary('exp', x);
+export const expm1 = (x: Tensor) => unary('expm1', x);
+export const log = (x: Tensor) => unary('log', x);
+export const log1p = (x: Tensor) => unary('log1p', x);
+export const sqrt = (x: Tensor) => unary('sqrt', x);
+export const rsqrt = (x: Tensor) => unary('rsqrt', x);
+export const square = (x: Tensor) => unary('square', x);
+export const reciprocal = (x: Tensor) => unary('reciprocal', x);
+export const sin = (x: Tensor) => unary('sin', x);
+export const cos = (x: Tensor) => unary('cos', x);
+export const tanh = (x: Tensor) => unary('tanh', x);
+export const sigmoid = (x: Tensor) => unary('sigmoid', x);
+export const relu = (x: Tensor) => unary('relu', x);
+
+/** Turns a JS number into a 0-d tensor of the dtype weak-scalar promotion picks. */
+export function toOperands(op: string, a: Operand, b: Operand): [Tensor, Tensor] {
+  const aT = a instanceof Tensor;
+  const bT = b instanceof Tensor;
+  if (!aT && typeof a !== 'number') throw new DTypeError(`${op}: argument 'input' expected a Tensor or number, got ${typeof a}`);
+  if (!bT && typeof b !== 'number') throw new DTypeError(`${op}: argument 'other' expected a Tensor or number, got ${typeof b}`);
+  if (aT && bT) return [a, b];
+  if (aT) return [a, scalarTensor(b as number, promoteWithScalar(a.dtype, b as number), a)];
+  if (bT) return [scalarTensor(a as number, promoteWithScalar(b.dtype, a as number), b), b];
+  return [scalarTensor(a as number), scalarTensor(b as number)];
+}
+
+const COMPARISONS: ReadonlySet<BinaryOp> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+
+function resultDtype(op: BinaryOp, a: DType, b: DType): DType {
+  if (COMPARISONS.has(op)) return 'bool';
+  let t = promoteTypes(a, b);
+  if (op === 'div' && !isFloat(t)) t = 'float32';
+  if (t === 'bool' && op !== 'maximum' && op !== 'minimum' && op !== 'mul') t = 'int32';
+  return t;
+}
+
+function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
+  const [x, y] = toOperands(op, a, b);
+  const outShape = broadcastShapes(op, x.shape, y.shape);
+  const outDtype = resultDtype(op, x.dtype, y.dtype);
+  const xv = broadcastView(x, outShape);
+  const yv = broadcastView(y, outShape);
+  const storage = runKernel(op, [xv, yv], outDtype, (be, [p, q]) => be.binary(op, p!, q!, outShape, outDtype));
+  const out = fromStorage(storage, outShape, outDtype);
+  return COMPARISONS.has(op) ? out : record(out, op as 'add', [x, y], {});
+}
+
+export const add = (a: Operand, b: Operand) => binary('add', a, b);
+export const sub = (a: Operand, b: Operand) => binary('sub', a, b);
+export const mul = (a: Operand, b: Operand) => binary('mul', a, b);
+export const div = (a: Operand, b: Operand) => binary('div', a, b);
+export const pow = (a: Operand, b: Operand) => binary('pow', a, b);
+export const maximum = (a: Operand, b: Operand) => binary('maximum', a, b);
+export const minimum = (a: Operand, b: Operand) => binary('minimum', a, b);
+export const eq = (a: Operand, b: Operand) => binary('eq', a, b);
+export const ne = (a: Operand, b: Operand) => binary('ne', a, b);
+export const lt = (a: Operand, b: Operand) => binary('lt', a, b);
+export const le = (a: Operand, b: Operand) => binary('le', a, b);
+export const gt = (a: Operand, b: Operand) => binary('gt', a, b);
+export const ge = (a: Operand, b: Operand) => binary('ge', a, b);
+
+/** Elementwise choice: `cond ? a : b`, broadcasting all three; only a and b are differentiable. */
+export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
+  if (!(cond instanceof Tensor)) throw new DTypeError(`where: argument 'condition' expected a bool Tensor, got ${typeof cond}`);
+  if (cond.dtype !== 'bool') throw new DTypeError(`where: argument 'condition' expected dtype bool, got ${cond.dtype}`);
+  const [x, y] = toOperands('where', a, b);
+  const outShape = broadcastShapes('where', cond.shape, x.shape, y.shape);
+  const outDtype = promoteTypes(x.dtype, y.dtype);
+  const views: View[] = [broadcastView(cond, outShape), broadcastView(x, outShape), broadcastView(y, outShape)];
+  const storage = runKernel('where', views, outDtype, (be, [c, p, q]) => be.where(c!, p!, q!, outShape, outDtype));
+  return record(fromStorage(storage, outShape, outDtype), 'where', [cond, x, y], {});
+}
+
+export type { Shape };

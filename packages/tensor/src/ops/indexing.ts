@@ -1,0 +1,84 @@
+import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors';
+import { normalizeDim } from '../shape';
+import { Tensor } from '../tensor';
+import { record } from '../autograd/node';
+import { fromStorage, readHost, runKernel } from './dispatch';
+import { eq } from './elementwise';
+import { expand, reshape, unsqueeze } from './shape';
+import { arangeInt } from './arange';
+
+function checkIndex(op: string, x: Tensor, dim: number, index: Tensor, boundShape: readonly number[]): number {
+  if (!(index instanceof Tensor)) throw new DTypeError(`${op}: argument 'index' expected an int32 Tensor, got ${typeof index}`);
+  if (index.dtype !== 'int32') throw new DTypeError(`${op}: argument 'index' expected dtype int32, got ${index.dtype}`);
+  const d = normalizeDim(op, dim, x.ndim);
+  if (index.ndim !== x.ndim && !(x.ndim === 0 && index.ndim <= 1)) {
+    throw new ShapeError(`${op}: argument 'index' expected ${x.ndim} dims like input ${fmtShape(x.shape)}, got ${fmtShape(index.shape)}`);
+  }
+  for (let i = 0; i < index.ndim; i++) {
+    if (i !== d && index.shape[i]! > boundShape[i]!) {
+      throw new ShapeError(`${op}: argument 'index' shape ${fmtShape(index.shape)} exceeds input ${fmtShape(boundShape)} in dim ${i}`);
+    }
+  }
+  const size = x.ndim === 0 ? 1 : x.shape[d]!;
+  const data = readHost(index);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v < 0 || v >= size) {
+      throw new IndexError(`${op}: index ${v} is out of range for dim ${d} of size ${size} (input shape ${fmtShape(x.shape)})`);
+    }
+  }
+  return d;
+}
+
+/** out[i][j] = x[index[i][j]][j] for dim 0, and so on (`torch.gather`). */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  const d = checkIndex('gather', x, dim, index, x.shape);
+  const storage = runKernel('gather', [x, index], x.dtype, (b, [v, i]) => b.gather(v!, d, i!, x.dtype));
+  return record(fromStorage(storage, index.shape, x.dtype), 'gather', [x, index], { dim: d });
+}
+
+/** A copy of x with src[i][j] added at x[index[i][j]][j] for dim 0 (`torch.scatter_add`). */
+export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  if (!(src instanceof Tensor)) throw new DTypeError(`scatterAdd: argument 'src' expected a Tensor, got ${typeof src}`);
+  const d = checkIndex('scatterAdd', x, dim, index, src.shape);
+  if (src.ndim !== index.ndim) throw new ShapeError(`scatterAdd: argument 'src' shape ${fmtShape(src.shape)} expected ${index.ndim} dims like index ${fmtShape(index.shape)}`);
+  for (let i = 0; i < x.ndim; i++) {
+    if (i !== d && index.shape[i]! > x.shape[i]!) {
+      throw new ShapeError(`scatterAdd: argument 'index' shape ${fmtShape(index.shape)} exceeds input ${fmtShape(x.shape)} in dim ${i}`);
+    }
+  }
+  const s = src.dtype === x.dtype ? src : src.to(x.dtype);
+  const storage = runKernel('scatterAdd', [x, index, s], x.dtype, (b, [v, i, sv]) => b.scatterAdd(v!, d, i!, sv!));
+  return record(fromStorage(storage, x.shape, x.dtype), 'scatterAdd', [x, index, s], { dim: d });
+}
+
+/** Picks entries of `index` (1-d int32) along `dim`. */
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  const d = normalizeDim('indexSelect', dim, x.ndim);
+  if (!(index instanceof Tensor) || index.dtype !== 'int32' || index.ndim > 1) {
+    throw new DTypeError(`indexSelect: argument 'index' expected a 1-d int32 Tensor, got ${index instanceof Tensor ? `${index.dtype} ${fmtShape(index.shape)}` : typeof index}`);
+  }
+  const k = index.numel;
+  const lifted = x.shape.map((_, i) => (i === d ? k : 1));
+  const target = x.shape.map((s, i) => (i === d ? k : s));
+  return gather(x, d, expand(reshape(index, lifted), target));
+}
+
+/** One-hot encoding along a new last dim, int32 (numClasses = max + 1 when omitted). */
+export function oneHot(index: Tensor, numClasses = -1): Tensor {
+  if (!(index instanceof Tensor) || index.dtype !== 'int32') {
+    throw new DTypeError(`oneHot: argument 'index' expected an int32 Tensor, got ${index instanceof Tensor ? index.dtype : typeof index}`);
+  }
+  const data = readHost(index);
+  let maxV = -1;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v < 0) throw new IndexError(`oneHot: index ${v} is negative`);
+    if (v > maxV) maxV = v;
+  }
+  const C = numClasses === -1 ? maxV + 1 : numClasses;
+  if (!Number.isInteger(C) || C < 0) throw new IndexError(`oneHot: argument 'numClasses' expected a non-negative integer or -1, got ${numClasses}`);
+  if (maxV >= C) throw new IndexError(`oneHot: index ${maxV} is out of range for numClasses ${C}`);
+  return eq(unsqueeze(index, -1), arangeInt(C)).to('int32');
+}
+
