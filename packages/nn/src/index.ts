@@ -1,0 +1,9 @@
+/**
+ * @tsgrad/nn — every classification loss as a composition of tensor ops, modules,
+ * initialisers and optimisers. See the package README.
+ */
+export { Module, Parameter } from './module';
+export * from './losses/index';
+export * from './modules/index';
+export * from './optim/index';
+export * as init from './init';
