@@ -38,8 +38,13 @@ export interface Workload {
   group: string;
   /** Floating point operations per iteration, when GFLOP/s is meaningful. */
   flops?: number;
-  /** Relative tolerance of the correctness check against the reference column. */
+  /** Tolerance of the correctness check: max |a − ref| / max |ref| per output (default 1e-3). */
   rtol?: number;
+  /**
+   * How many first iterations the correctness check compares (default 1). Stateful
+   * workloads (a training step) use 2, so the second loss checks the first update.
+   */
+  checkRuns?: number;
   /** Implementations by library; a missing one prints "n/a". */
   impls: Partial<Record<LibraryId, ImplFactory>>;
   /** Why a library has no implementation (shown in the notes), keyed by library. */

@@ -1,1 +1,207 @@
-export {};
+/**
+ * Weight initialisers, like `torch.nn.init`, all drawn from tsgrad's seeded global
+ * generator (`manualSeed` makes them reproducible).
+ *
+ * Each takes either a **tensor** — filled in place (like PyTorch's trailing-underscore
+ * functions, through `assign_`, outside the graph) and returned — or a **shape** —
+ * a new float32 tensor is returned (`{ dtype: 'float64' }` for float64). Random values
+ * are drawn in float64 and rounded once to the target dtype.
+ */
+import { Tensor, DTypeError, ValueError, full, noGrad, rand, randn, type FloatDType } from '@tsgrad/tensor';
+
+/** A tensor to fill in place, or the shape of a new tensor to create. */
+export type InitTarget = Tensor | readonly number[];
+
+/** Options for initialisers given a shape (ignored when given a tensor). */
+export interface InitOptions {
+  dtype?: FloatDType;
+}
+
+/** Non-linearities `calculateGain` knows, PyTorch's names in camelCase. */
+export type Nonlinearity =
+  | 'linear'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv3d'
+  | 'convTranspose1d'
+  | 'convTranspose2d'
+  | 'convTranspose3d'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leakyRelu'
+  | 'selu';
+
+/** Which fan Kaiming initialisation preserves the variance of. */
+export type FanMode = 'fanIn' | 'fanOut';
+
+export interface KaimingOptions extends InitOptions {
+  /** Negative slope of the leaky ReLU after this layer (used only for 'leakyRelu'). */
+  a?: number;
+  mode?: FanMode;
+  nonlinearity?: Nonlinearity;
+}
+
+const LINEAR_LIKE = new Set<string>(['linear', 'conv1d', 'conv2d', 'conv3d', 'convTranspose1d', 'convTranspose2d', 'convTranspose3d', 'sigmoid']);
+
+/**
+ * The recommended gain for a non-linearity, as `torch.nn.init.calculate_gain`:
+ * 1 for linear/conv/sigmoid, 5/3 for tanh, √2 for relu, √(2/(1 + slope²)) for
+ * leakyRelu (slope = `param`, default 0.01) and 3/4 for selu.
+ */
+export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
+  if (LINEAR_LIKE.has(nonlinearity)) return 1;
+  switch (nonlinearity) {
+    case 'tanh':
+      return 5 / 3;
+    case 'relu':
+      return Math.SQRT2;
+    case 'leakyRelu': {
+      const slope = param ?? 0.01;
+      if (typeof slope !== 'number' || !Number.isFinite(slope)) {
+        throw new ValueError(`calculateGain: argument 'param' expected a finite negative slope, got ${String(param)}`);
+      }
+      return Math.sqrt(2 / (1 + slope * slope));
+    }
+    case 'selu':
+      return 3 / 4;
+    default:
+      throw new ValueError(
+        `calculateGain: argument 'nonlinearity' expected one of ${[...LINEAR_LIKE, 'tanh', 'relu', 'leakyRelu', 'selu'].join(', ')}, got ${String(nonlinearity)}`,
+      );
+  }
+}
+
+function shapeOf(target: InitTarget): readonly number[] {
+  return target instanceof Tensor ? target.shape : target;
+}
+
+/**
+ * Fan-in and fan-out of a weight of this shape, as PyTorch's
+ * `_calculate_fan_in_and_fan_out`: dim 1 and dim 0 times the receptive field (the
+ * product of dims 2…). Needs at least 2 dims.
+ */
+export function calculateFanInAndFanOut(target: InitTarget): { fanIn: number; fanOut: number } {
+  const shape = shapeOf(target);
+  if (shape.length < 2) {
+    throw new ValueError(
+      `calculateFanInAndFanOut: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions, got shape [${shape.join(', ')}]`,
+    );
+  }
+  let receptive = 1;
+  for (let i = 2; i < shape.length; i++) receptive *= shape[i]!;
+  return { fanIn: shape[1]! * receptive, fanOut: shape[0]! * receptive };
+}
+
+function targetDType(op: string, target: InitTarget, opts: InitOptions | undefined): FloatDType {
+  if (target instanceof Tensor) {
+    if (target.dtype !== 'float32' && target.dtype !== 'float64') {
+      throw new DTypeError(`${op}: argument 'tensor' expected a float32 or float64 tensor, got ${target.dtype}`);
+    }
+    return target.dtype;
+  }
+  if (!Array.isArray(target)) throw new ValueError(`${op}: argument 'tensor' expected a Tensor or a shape array, got ${String(target)}`);
+  const dtype = opts?.dtype ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'float64') {
+    throw new DTypeError(`${op}: option 'dtype' expected float32 or float64, got ${String(dtype)}`);
+  }
+  return dtype;
+}
+
+/** Writes `values` (float64) into the target tensor, or returns them as the new tensor. */
+function finish(target: InitTarget, values: Tensor, dtype: FloatDType): Tensor {
+  const cast = values.to(dtype);
+  if (!(target instanceof Tensor)) return cast;
+  noGrad(() => target.assign_(cast));
+  return target;
+}
+
+function checkFinite(op: string, name: string, v: number): void {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${op}: argument '${name}' expected a finite number, got ${String(v)}`);
+}
+
+/** U(low, high) (PyTorch `uniform_(tensor, a=0, b=1)`). */
+export function uniform(target: InitTarget, low = 0, high = 1, opts?: InitOptions): Tensor {
+  const dtype = targetDType('uniform', target, opts);
+  checkFinite('uniform', 'low', low);
+  checkFinite('uniform', 'high', high);
+  if (low > high) throw new ValueError(`uniform: expected low <= high, got low=${low}, high=${high}`);
+  const values = noGrad(() => rand(shapeOf(target), { dtype: 'float64' }).mul(high - low).add(low));
+  return finish(target, values, dtype);
+}
+
+/** N(mean, std²) (PyTorch `normal_(tensor, mean=0, std=1)`). */
+export function normal(target: InitTarget, mean = 0, std = 1, opts?: InitOptions): Tensor {
+  const dtype = targetDType('normal', target, opts);
+  checkFinite('normal', 'mean', mean);
+  checkFinite('normal', 'std', std);
+  if (std < 0) throw new ValueError(`normal: argument 'std' expected a non-negative number, got ${std}`);
+  const values = noGrad(() => randn(shapeOf(target), { dtype: 'float64' }).mul(std).add(mean));
+  return finish(target, values, dtype);
+}
+
+/** Every element `value`. */
+export function constant(target: InitTarget, value: number, opts?: InitOptions): Tensor {
+  const dtype = targetDType('constant', target, opts);
+  if (typeof value !== 'number') throw new ValueError(`constant: argument 'value' expected a number, got ${String(value)}`);
+  return finish(target, full(shapeOf(target), value, { dtype: 'float64' }), dtype);
+}
+
+/** Every element 0. */
+export function zeros(target: InitTarget, opts?: InitOptions): Tensor {
+  return constant(target, 0, opts);
+}
+
+/** Every element 1. */
+export function ones(target: InitTarget, opts?: InitOptions): Tensor {
+  return constant(target, 1, opts);
+}
+
+/** Glorot uniform: U(−b, b), b = gain·√(6 / (fanIn + fanOut)). */
+export function xavierUniform(target: InitTarget, gain = 1, opts?: InitOptions): Tensor {
+  checkFinite('xavierUniform', 'gain', gain);
+  const { fanIn, fanOut } = calculateFanInAndFanOut(target);
+  const bound = fanIn + fanOut > 0 ? gain * Math.sqrt(6 / (fanIn + fanOut)) : 0;
+  return uniform(target, -bound, bound, opts);
+}
+
+/** Glorot normal: N(0, σ²), σ = gain·√(2 / (fanIn + fanOut)). */
+export function xavierNormal(target: InitTarget, gain = 1, opts?: InitOptions): Tensor {
+  checkFinite('xavierNormal', 'gain', gain);
+  const { fanIn, fanOut } = calculateFanInAndFanOut(target);
+  const std = fanIn + fanOut > 0 ? gain * Math.sqrt(2 / (fanIn + fanOut)) : 0;
+  return normal(target, 0, Math.abs(std), opts);
+}
+
+function kaimingStd(op: string, target: InitTarget, opts: KaimingOptions, defaultA: number): number {
+  const mode = opts.mode ?? 'fanIn';
+  if (mode !== 'fanIn' && mode !== 'fanOut') throw new ValueError(`${op}: option 'mode' expected 'fanIn' or 'fanOut', got ${String(mode)}`);
+  const a = opts.a ?? defaultA;
+  checkFinite(op, 'a', a);
+  const gain = calculateGain(opts.nonlinearity ?? 'leakyRelu', a);
+  const fans = calculateFanInAndFanOut(target);
+  const fan = mode === 'fanIn' ? fans.fanIn : fans.fanOut;
+  // PyTorch warns and leaves a zero-element tensor alone; a zero fan means no elements.
+  return fan > 0 ? gain / Math.sqrt(fan) : 0;
+}
+
+/**
+ * He uniform: U(−b, b), b = √3 · gain / √fan, gain from `calculateGain(nonlinearity, a)`.
+ *
+ * The default `a = √5` (with 'leakyRelu' and 'fanIn') gives b = 1/√fanIn, exactly
+ * the init of PyTorch's `nn.Linear` weight — note that `torch.nn.init.kaiming_uniform_`
+ * itself defaults to a = 0; pass `{ a: 0 }` or `{ nonlinearity: 'relu' }` for the
+ * He et al. init of a ReLU network.
+ */
+export function kaimingUniform(target: InitTarget, opts: KaimingOptions = {}): Tensor {
+  const bound = Math.sqrt(3) * kaimingStd('kaimingUniform', target, opts, Math.sqrt(5));
+  return uniform(target, -bound, bound, opts);
+}
+
+/**
+ * He normal: N(0, σ²), σ = gain / √fan. Defaults as `torch.nn.init.kaiming_normal_`:
+ * a = 0, 'fanIn', 'leakyRelu' (so gain = √2).
+ */
+export function kaimingNormal(target: InitTarget, opts: KaimingOptions = {}): Tensor {
+  return normal(target, 0, kaimingStd('kaimingNormal', target, opts, 0), opts);
+}

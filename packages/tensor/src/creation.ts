@@ -24,7 +24,7 @@ function dtypeOfTyped(a: TypedArray): DType {
 function finish(t: Tensor, opts: TensorOptions | undefined, op: string): Tensor {
   if (opts?.requiresGrad) {
     if (!isFloat(t.dtype)) {
-      throw new DTypeError(`${op}: requiresGrad needs a floating point dtype, got ${t.dtype}`);
+      throw new DTypeError(`${op}: argument 'requiresGrad' expected a floating point dtype (float32 or float64), got ${t.dtype}`);
     }
     t.requiresGrad = true;
   }
@@ -34,7 +34,7 @@ function finish(t: Tensor, opts: TensorOptions | undefined, op: string): Tensor 
 function checkOpts(op: string, opts: TensorOptions | undefined): DType | undefined {
   if (opts?.dtype !== undefined) assertDType(op, 'dtype', opts.dtype);
   if (opts?.requiresGrad && opts.dtype !== undefined && !isFloat(opts.dtype)) {
-    throw new DTypeError(`${op}: requiresGrad needs a floating point dtype, got ${opts.dtype}`);
+    throw new DTypeError(`${op}: argument 'requiresGrad' expected a floating point dtype (float32 or float64), got ${opts.dtype}`);
   }
   return opts?.dtype;
 }
@@ -82,7 +82,7 @@ function toTyped(values: ArrayLike<number>, dtype: DType, op: string): TypedArra
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       if (!Number.isFinite(v)) {
-        throw new ValueError(`${op}: cannot store non-finite value ${v} in an int32 tensor (element ${i})`);
+        throw new ValueError(`${op}: argument 'data' expected finite values for an int32 tensor, got ${v} at element ${i}`);
       }
       out[i] = v;
     }
@@ -124,7 +124,7 @@ export function tensor(data: Data, opts?: TensorOptions & { shape?: readonly num
   }
   const dtype = requested ?? inferred;
   if (opts?.requiresGrad && !isFloat(dtype)) {
-    throw new DTypeError(`tensor: requiresGrad needs a floating point dtype, got ${dtype}`);
+    throw new DTypeError(`tensor: argument 'requiresGrad' expected a floating point dtype (float32 or float64), got ${dtype}`);
   }
   // Always copy: a tensor never aliases the caller's array.
   const typed = toTyped(flat, dtype, 'tensor');
@@ -132,19 +132,24 @@ export function tensor(data: Data, opts?: TensorOptions & { shape?: readonly num
 }
 
 export function full(shape: readonly number[], value: number, opts?: TensorOptions): Tensor {
-  const dtype = checkOpts('full', opts) ?? 'float32';
-  const s = checkShapeArg('full', shape);
-  if (dtype === 'int32' && !Number.isFinite(value)) {
-    throw new ValueError(`full: cannot store non-finite value ${value} in an int32 tensor`);
-  }
-  return finish(filled(s, value, dtype), opts, 'full');
+  return fullAs('full', shape, value, opts);
 }
 
-export const zeros = (shape: readonly number[], opts?: TensorOptions) => full(shape, 0, opts);
-export const ones = (shape: readonly number[], opts?: TensorOptions) => full(shape, 1, opts);
-export const zerosLike = (t: Tensor, opts?: TensorOptions) => full(t.shape, 0, { dtype: t.dtype, ...opts });
-export const onesLike = (t: Tensor, opts?: TensorOptions) => full(t.shape, 1, { dtype: t.dtype, ...opts });
-export const fullLike = (t: Tensor, value: number, opts?: TensorOptions) => full(t.shape, value, { dtype: t.dtype, ...opts });
+/** `full` reporting errors under the name the user called (zeros, onesLike, …). */
+function fullAs(op: string, shape: readonly number[], value: number, opts?: TensorOptions): Tensor {
+  const dtype = checkOpts(op, opts) ?? 'float32';
+  const s = checkShapeArg(op, shape);
+  if (dtype === 'int32' && !Number.isFinite(value)) {
+    throw new ValueError(`${op}: argument 'value' expected a finite number for an int32 tensor, got ${value}`);
+  }
+  return finish(filled(s, value, dtype), opts, op);
+}
+
+export const zeros = (shape: readonly number[], opts?: TensorOptions) => fullAs('zeros', shape, 0, opts);
+export const ones = (shape: readonly number[], opts?: TensorOptions) => fullAs('ones', shape, 1, opts);
+export const zerosLike = (t: Tensor, opts?: TensorOptions) => fullAs('zerosLike', t.shape, 0, { dtype: t.dtype, ...opts });
+export const onesLike = (t: Tensor, opts?: TensorOptions) => fullAs('onesLike', t.shape, 1, { dtype: t.dtype, ...opts });
+export const fullLike = (t: Tensor, value: number, opts?: TensorOptions) => fullAs('fullLike', t.shape, value, { dtype: t.dtype, ...opts });
 
 /** [start, end) in steps (`arange(n)` = 0…n−1); int32 when every argument is an integer. */
 export function arange(start: number, end?: number, step = 1, opts?: TensorOptions): Tensor {

@@ -18,8 +18,16 @@ function splitmix32(seed: number): () => number {
 
 /** Seeds the global generator (like `torch.manual_seed`). */
 export function manualSeed(seed: number): void {
-  const sm = splitmix32(Math.floor(seed) ^ Math.floor(seed / 2 ** 32));
+  // Both 32-bit words of the seed count: folding them with a plain xor made 2**32 + 1
+  // collide with 0 and -5 with 4. Seeds in [0, 2**32) keep their original stream.
+  const s = Math.floor(seed);
+  const hi = Math.floor(s / 2 ** 32) >>> 0;
+  const sm = splitmix32(s >>> 0);
   s0 = sm(); s1 = sm(); s2 = sm(); s3 = sm();
+  if (hi !== 0) {
+    const sh = splitmix32(hi ^ 0x5bd1e995);
+    s0 ^= sh(); s1 ^= sh(); s2 ^= sh(); s3 ^= sh();
+  }
   if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
 }
 

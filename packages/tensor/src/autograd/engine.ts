@@ -96,7 +96,8 @@ function run(roots: readonly Tensor[], seeds: readonly Tensor[], opts: RunOption
         if (captureSet.has(t)) captured.set(t, g);
       } else if (t.gradFn === null || t.retainsGrad) {
         const d = opts.createGraph ? g : g.detach();
-        t.grad = t.grad && t.gradFn === null ? add(t.grad, d) : d;
+        // Retained non-leaf grads accumulate too, as PyTorch's retain_grad hook does.
+        t.grad = t.grad ? add(t.grad, d) : d;
       }
       const node = t.gradFn;
       if (!node) continue;

@@ -155,10 +155,14 @@ export class CpuBackend implements Backend {
     let offset = x.offset;
     let plan = planReduce(x.shape, x.strides, axes);
     if (!plan) {
-      // Reduced dims do not collapse to one strided run: copy so they do.
-      data = this.read(x) as TypedArray;
+      // Reduced dims do not collapse to one strided run (e.g. axes [0, 2], or a strided
+      // view): copy with the kept dims first and the reduced dims last, so they do.
+      const kept = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
+      const perm = [...kept, ...axes];
+      const shape = perm.map((d) => x.shape[d]!);
+      data = this.read({ storage: x.storage, shape, strides: perm.map((d) => x.strides[d]!), offset: x.offset, dtype: x.dtype });
       offset = 0;
-      plan = planReduce(x.shape, contiguousStrides(x.shape), axes)!;
+      plan = planReduce(shape, contiguousStrides(shape), axes.map((_, i) => kept.length + i))!;
     }
     const key = `${x.dtype}:${outDtype}`;
     const lastKept = plan.keptStrides.length ? Math.abs(plan.keptStrides[plan.keptStrides.length - 1]!) : Infinity;

@@ -1,6 +1,6 @@
 import { Tensor } from '../tensor';
 import { abs, add, exp, log1p, neg, sub, where, lt, gt, maximum, minimum } from './elementwise';
-import { logSumExp } from './reduce';
+import { logSumExp, max as reduceMax } from './reduce';
 import { normalizeDim } from '../shape';
 import { floatResult, isFloat } from '../dtype';
 
@@ -17,12 +17,15 @@ function asFloat(x: Tensor): Tensor {
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   const d = normalizeDim('logSoftmax', dim, x.ndim);
   const xf = asFloat(x);
-  return sub(xf, logSumExp(xf, d, true));
+  // Shift by the (detached) max first, as PyTorch's kernel does: x − lse(x) would round
+  // lse at the logits' magnitude (1 ulp of 1e4 is ~1e-3 in float32) before cancelling.
+  const shifted = xf.shape[d] === 0 ? xf : sub(xf, reduceMax(xf, d, true).detach());
+  return sub(shifted, logSumExp(shifted, d, true));
 }
 
 /** softmax along `dim`, as exp(logSoftmax): never overflows, rows sum to 1. */
 export function softmax(x: Tensor, dim: number): Tensor {
-  return exp(logSoftmax(x, dim));
+  return exp(logSoftmax(x, normalizeDim('softmax', dim, x.ndim)));
 }
 
 /** log(1 + eˣ) as max(x, 0) + log1p(e^{−|x|}): exact for large |x| in both directions. */

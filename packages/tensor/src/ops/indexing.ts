@@ -24,7 +24,7 @@ function checkIndex(op: string, x: Tensor, dim: number, index: Tensor, boundShap
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if (v < 0 || v >= size) {
-      throw new IndexError(`${op}: index ${v} is out of range for dim ${d} of size ${size} (input shape ${fmtShape(x.shape)})`);
+      throw new IndexError(`${op}: argument 'index' expected values in [0, ${size}) for dim ${d} of input shape ${fmtShape(x.shape)}, got ${v} (out of range)`);
     }
   }
   return d;
@@ -42,6 +42,12 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   if (!(src instanceof Tensor)) throw new DTypeError(`scatterAdd: argument 'src' expected a Tensor, got ${typeof src}`);
   const d = checkIndex('scatterAdd', x, dim, index, src.shape);
   if (src.ndim !== index.ndim) throw new ShapeError(`scatterAdd: argument 'src' shape ${fmtShape(src.shape)} expected ${index.ndim} dims like index ${fmtShape(index.shape)}`);
+  // Every dim, `dim` included: each index element reads the src element at its position.
+  for (let i = 0; i < index.ndim; i++) {
+    if (index.shape[i]! > src.shape[i]!) {
+      throw new ShapeError(`scatterAdd: argument 'index' shape ${fmtShape(index.shape)} exceeds src ${fmtShape(src.shape)} in dim ${i}`);
+    }
+  }
   for (let i = 0; i < x.ndim; i++) {
     if (i !== d && index.shape[i]! > x.shape[i]!) {
       throw new ShapeError(`scatterAdd: argument 'index' shape ${fmtShape(index.shape)} exceeds input ${fmtShape(x.shape)} in dim ${i}`);
@@ -58,6 +64,15 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   if (!(index instanceof Tensor) || index.dtype !== 'int32' || index.ndim > 1) {
     throw new DTypeError(`indexSelect: argument 'index' expected a 1-d int32 Tensor, got ${index instanceof Tensor ? `${index.dtype} ${fmtShape(index.shape)}` : typeof index}`);
   }
+  // Checked here so an out-of-range index is reported as indexSelect's, not gather's.
+  const size = x.ndim === 0 ? 1 : x.shape[d]!;
+  const data = readHost(index);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v < 0 || v >= size) {
+      throw new IndexError(`indexSelect: argument 'index' expected values in [0, ${size}) for dim ${d} of input shape ${fmtShape(x.shape)}, got ${v} (out of range)`);
+    }
+  }
   const k = index.numel;
   const lifted = x.shape.map((_, i) => (i === d ? k : 1));
   const target = x.shape.map((s, i) => (i === d ? k : s));
@@ -73,12 +88,12 @@ export function oneHot(index: Tensor, numClasses = -1): Tensor {
   let maxV = -1;
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
-    if (v < 0) throw new IndexError(`oneHot: index ${v} is negative`);
+    if (v < 0) throw new IndexError(`oneHot: argument 'index' expected non-negative class indices, got ${v}`);
     if (v > maxV) maxV = v;
   }
   const C = numClasses === -1 ? maxV + 1 : numClasses;
   if (!Number.isInteger(C) || C < 0) throw new IndexError(`oneHot: argument 'numClasses' expected a non-negative integer or -1, got ${numClasses}`);
-  if (maxV >= C) throw new IndexError(`oneHot: index ${maxV} is out of range for numClasses ${C}`);
+  if (maxV >= C) throw new IndexError(`oneHot: argument 'index' expected values in [0, ${C}) for numClasses ${C}, got ${maxV} (out of range)`);
   return eq(unsqueeze(index, -1), arangeInt(C)).to('int32');
 }
 

@@ -166,8 +166,18 @@ export const VJP: { [K in PrimitiveName]: Vjp<K> } = {
     return [needs[0] ? scatterAdd(zerosOf(x), params.dim, index, g) : null, null];
   },
   scatterAdd: ({ g, inputs, params, needs }) => {
-    const index = inputs[1]!;
-    return [needs[0] ? g : null, null, needs[2] ? gather(g, params.dim, index) : null];
+    const [, index, src] = inputs as [Tensor, Tensor, Tensor];
+    let gs: Tensor | null = null;
+    if (needs[2]) {
+      // src may be larger than index (as in PyTorch); its elements beyond index's
+      // extent are never read, so their gradient is zero: pad with embedSlice per dim.
+      gs = gather(g, params.dim, index);
+      for (let i = 0; i < src.ndim; i++) {
+        const cur: Tensor = gs;
+        if (cur.shape[i] !== src.shape[i]) gs = embedSlice(cur, src.shape.map((s, j) => (j <= i ? s : cur.shape[j]!)), i, 0, 1);
+      }
+    }
+    return [needs[0] ? g : null, null, gs];
   },
   matmul: ({ g, inputs, needs }) => {
     const [a, b] = inputs as [Tensor, Tensor];

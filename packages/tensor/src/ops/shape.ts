@@ -44,12 +44,12 @@ function inferShape(op: string, x: Tensor, shape: readonly number[]): number[] {
   }
   if (infer >= 0) {
     if (known === 0 || x.numel % known !== 0) {
-      throw new ShapeError(`${op}: cannot reshape tensor of shape ${fmtShape(x.shape)} (${x.numel} elements) into ${fmtShape(shape)}`);
+      throw new ShapeError(`${op}: argument 'shape' expected a shape with ${x.numel} elements (input shape ${fmtShape(x.shape)}), got ${fmtShape(shape)}, which cannot hold them`);
     }
     out[infer] = x.numel / known;
   }
   if (numelOf(out) !== x.numel) {
-    throw new ShapeError(`${op}: cannot reshape tensor of shape ${fmtShape(x.shape)} (${x.numel} elements) into ${fmtShape(shape)} (${numelOf(out)} elements)`);
+    throw new ShapeError(`${op}: argument 'shape' expected a shape with ${x.numel} elements (input shape ${fmtShape(x.shape)}), got ${fmtShape(shape)} (${numelOf(out)} elements)`);
   }
   return out;
 }

@@ -1,0 +1,133 @@
+/**
+ * The common case: a pure function of some host inputs, written once per library.
+ * This file turns such a spec into a `Workload`, doing the per-library chores
+ * (tensor creation, tf.tidy + dispose, jax-js reference passing, readback) in one
+ * place so the workload files read as the maths.
+ */
+import { tensor, type Tensor } from '@tsgrad/tensor';
+import { tf, tfLeakGuard } from '../peers/tfjs';
+import { jax, jaxArray, type JaxArray } from '../peers/jax';
+import type { Impl, LibraryId, Outputs, Workload } from './types';
+
+export interface HostInput {
+  data: Float32Array | Int32Array;
+  shape: readonly number[];
+}
+
+type OneOrMany<T> = T | readonly T[];
+
+function list<T>(x: OneOrMany<T>): readonly T[] {
+  return Array.isArray(x) ? (x as readonly T[]) : [x as T];
+}
+
+export interface OpSpec {
+  id: string;
+  title: string;
+  group: string;
+  flops?: number;
+  rtol?: number;
+  /** Built once per column (cached host data, so every column sees the same numbers). */
+  inputs: () => readonly HostInput[];
+  tsgrad?: (...xs: Tensor[]) => OneOrMany<Tensor>;
+  tfjs?: (...xs: tf.Tensor[]) => OneOrMany<tf.Tensor>;
+  /** Traced once by `jax.jit`; receives owned references, as jax-js functions do. */
+  jax?: (...xs: JaxArray[]) => OneOrMany<JaxArray>;
+  plain?: (...xs: (Float32Array | Int32Array)[]) => OneOrMany<Float32Array>;
+  /** Which of `inputs` each library receives (default: all, in order). */
+  inputsFor?: Partial<Record<LibraryId, readonly number[]>>;
+  naReason?: Partial<Record<LibraryId, string>>;
+}
+
+export function tsgradInput(x: HostInput): Tensor {
+  return tensor(x.data, { shape: x.shape });
+}
+
+export function tfInput(x: HostInput): tf.Tensor {
+  return tf.tensor(x.data, [...x.shape], x.data instanceof Int32Array ? 'int32' : 'float32');
+}
+
+/** tsgrad is eager and synchronous: the result exists when the call returns. */
+export function tsgradImpl(inputs: readonly HostInput[], fn: (...xs: Tensor[]) => OneOrMany<Tensor>): Impl {
+  const xs = inputs.map(tsgradInput);
+  return {
+    run: (readback) => {
+      const out = fn(...xs);
+      return readback ? list(out).map((t) => t.dataSync()) : undefined;
+    },
+  };
+}
+
+/** tfjs' cpu and wasm backends are eager and synchronous too; tidy frees intermediates. */
+export function tfImpl(inputs: readonly HostInput[], fn: (...xs: tf.Tensor[]) => OneOrMany<tf.Tensor>): Impl {
+  const guard = tfLeakGuard();
+  const xs = inputs.map(tfInput);
+  return {
+    run: (readback) => {
+      const out = list(tf.tidy(() => fn(...xs) as tf.Tensor | tf.Tensor[]));
+      const host = readback ? out.map((t) => t.dataSync()) : undefined;
+      for (const t of out) t.dispose();
+      return host;
+    },
+    dispose: () => guard(() => tf.dispose(xs)),
+  };
+}
+
+/** Finishes a jax-js call: reads back (which also realises the lazy result) or waits for it. */
+export function jaxFinish(out: readonly JaxArray[], readback: boolean): Outputs | Promise<undefined> {
+  if (readback) return out.map((a) => a.dataSync()); // dataSync consumes the array
+  return (async () => {
+    await jax.blockUntilReady(out as JaxArray[]);
+    for (const a of out) a.dispose();
+    return undefined;
+  })();
+}
+
+/** jax-js is lazy: nothing runs until a result is read back or waited for. */
+export function jaxImpl(inputs: readonly HostInput[], fn: (...xs: JaxArray[]) => OneOrMany<JaxArray>): Impl {
+  const xs = inputs.map((x) => jaxArray(x.data, x.shape));
+  const f = jax.jit((...args: JaxArray[]) => fn(...args) as JaxArray | JaxArray[]);
+  return {
+    run: (readback) => jaxFinish(list(f(...xs.map((x) => x.ref))), readback),
+    dispose: () => {
+      for (const x of xs) x.dispose();
+      f.dispose();
+    },
+  };
+}
+
+/** Plain loops write straight into host arrays, so "readback" costs them nothing. */
+export function plainImpl(
+  inputs: readonly HostInput[],
+  fn: (...xs: (Float32Array | Int32Array)[]) => OneOrMany<Float32Array>,
+): Impl {
+  const xs = inputs.map((x) => x.data);
+  return {
+    run: (readback) => {
+      const out = fn(...xs);
+      return readback ? list(out) : undefined;
+    },
+  };
+}
+
+export function opWorkload(spec: OpSpec): Workload {
+  const { tsgrad: ts, tfjs: tfFn, jax: jaxFn, plain: plainFn } = spec;
+  const w: Workload = {
+    id: spec.id,
+    title: spec.title,
+    group: spec.group,
+    impls: {},
+  };
+  if (spec.flops !== undefined) w.flops = spec.flops;
+  if (spec.rtol !== undefined) w.rtol = spec.rtol;
+  if (spec.naReason) w.naReason = spec.naReason;
+  const inputs = (lib: LibraryId): HostInput[] => {
+    const all = spec.inputs();
+    const pick = spec.inputsFor?.[lib];
+    return pick ? pick.map((i) => all[i]!) : [...all];
+  };
+  if (ts) w.impls.tsgrad = () => tsgradImpl(inputs('tsgrad'), ts);
+  if (tfFn) w.impls.tfjs = () => tfImpl(inputs('tfjs'), tfFn);
+  if (jaxFn) w.impls.jax = () => jaxImpl(inputs('jax'), jaxFn);
+  if (plainFn) w.impls.plain = () => plainImpl(inputs('plain'), plainFn);
+  return w;
+}

@@ -1,0 +1,306 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Tensor, tensor, gather, scatterAdd, indexSelect, oneHot, type DType } from './index';
+
+/*
+ * gather / scatterAdd / indexSelect / oneHot against reference index loops written here,
+ * with non-contiguous inputs and indices.
+ */
+
+// ---------- reference helpers (test-local on purpose: independent of the library) ----------
+
+interface Ref { shape: number[]; data: Float64Array }
+
+function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i]!;
+  }
+  return s;
+}
+
+/** Calls fn(multiIndex, flatRowMajorIndex) for every element of `shape`. */
+function forEachIndex(shape: readonly number[], fn: (idx: number[], flat: number) => void): void {
+  const n = numel(shape);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let flat = 0; flat < n; flat++) {
+    fn(idx, flat);
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d]! < shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+/** mulberry32: a tiny seeded generator for test data. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomRef(shape: readonly number[], seed: number, lo: number, hi: number, integers = false): Ref {
+  const r = rng(seed);
+  const data = new Float64Array(numel(shape));
+  for (let i = 0; i < data.length; i++) data[i] = integers ? Math.floor(lo + r() * (hi - lo + 1)) : lo + r() * (hi - lo);
+  return { shape: [...shape], data };
+}
+
+function roundTo(ref: Ref, dtype: DType): Ref {
+  if (dtype !== 'float32') return ref;
+  return { shape: ref.shape, data: ref.data.map((v) => Math.fround(v)) };
+}
+
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol = 0, what = ''): void {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!;
+    const e = expected[i]!;
+    const ok = Number.isNaN(e) ? Number.isNaN(a) : !Number.isFinite(e) ? a === e : Math.abs(a - e) <= atol + rtol * Math.abs(e);
+    if (!ok) throw new Error(`${what}: element ${i} is ${a}, expected ${e} (rtol ${rtol}, atol ${atol})`);
+  }
+}
+
+const make = (ref: Ref, dtype: DType): Tensor => tensor(ref.data, { shape: ref.shape, dtype });
+/** A non-contiguous view whose logical values are `ref`: phys.permute(q). */
+function permutedView(ref: Ref, q: readonly number[], dtype: DType): Tensor {
+  const S = ref.shape;
+  const P = new Array<number>(S.length);
+  q.forEach((p, i) => (P[p] = S[i]!));
+  const ps = stridesOf(P);
+  const phys = new Float64Array(ref.data.length);
+  forEachIndex(S, (idx, flat) => {
+    let off = 0;
+    for (let i = 0; i < idx.length; i++) off += idx[i]! * ps[q[i]!]!;
+    phys[off] = ref.data[flat]!;
+  });
+  return tensor(phys, { shape: P, dtype }).permute(q);
+}
+
+/** A view taking every second element (from offset 1) along `dim` of a padded buffer full of junk. */
+function steppedView(ref: Ref, dim: number, dtype: DType): Tensor {
+  const S = ref.shape;
+  const P = S.map((s, i) => (i === dim ? 2 * s + 1 : s));
+  const ps = stridesOf(P);
+  const phys = new Float64Array(numel(P)).fill(dtype === 'int32' || dtype === 'bool' ? 77 : 1e30);
+  forEachIndex(S, (idx, flat) => {
+    let off = 0;
+    for (let i = 0; i < idx.length; i++) off += (i === dim ? 2 * idx[i]! + 1 : idx[i]!) * ps[i]!;
+    phys[off] = ref.data[flat]!;
+  });
+  return tensor(phys, { shape: P, dtype }).slice(dim, 1, undefined, 2);
+}
+
+/** The same values laid out several ways; `expanded` changes the logical shape (and ref) to [2, ...shape]. */
+function layouts(ref: Ref, dtype: DType): { name: string; t: Tensor; ref: Ref }[] {
+  const nd = ref.shape.length;
+  const out = [{ name: 'contiguous', t: make(ref, dtype), ref }];
+  if (nd >= 2) {
+    const q = ref.shape.map((_, i) => i);
+    [q[nd - 2], q[nd - 1]] = [q[nd - 1]!, q[nd - 2]!];
+    out.push({ name: 'transposed', t: permutedView(ref, q, dtype), ref });
+  }
+  if (nd >= 3) out.push({ name: 'permuted', t: permutedView(ref, ref.shape.map((_, i) => nd - 1 - i), dtype), ref });
+  if (nd >= 1) {
+    out.push({ name: 'sliced last dim step 2', t: steppedView(ref, nd - 1, dtype), ref });
+    out.push({ name: 'sliced dim 0 step 2', t: steppedView(ref, 0, dtype), ref });
+  }
+  const big: Ref = { shape: [2, ...ref.shape], data: new Float64Array(2 * ref.data.length) };
+  big.data.set(ref.data, 0);
+  big.data.set(ref.data, ref.data.length);
+  out.push({ name: 'expanded', t: make(ref, dtype).unsqueeze(0).expand([2, ...ref.shape]), ref: big });
+  return out;
+}
+
+
+function offsetOf(shape: readonly number[], idx: readonly number[]): number {
+  const st = stridesOf(shape);
+  let o = 0;
+  for (let i = 0; i < idx.length; i++) o += idx[i]! * st[i]!;
+  return o;
+}
+
+function gatherRef(x: Ref, dim: number, index: Ref): Ref {
+  const data = new Float64Array(index.data.length);
+  forEachIndex(index.shape, (idx, flat) => {
+    const p = [...idx];
+    p[dim] = index.data[flat]!;
+    data[flat] = x.data[offsetOf(x.shape, p)]!;
+  });
+  return { shape: [...index.shape], data };
+}
+
+function scatterAddRef(x: Ref, dim: number, index: Ref, src: Ref): Ref {
+  const data = Float64Array.from(x.data);
+  forEachIndex(index.shape, (idx, flat) => {
+    const p = [...idx];
+    p[dim] = index.data[flat]!;
+    data[offsetOf(x.shape, p)] += src.data[offsetOf(src.shape, idx)]!;
+  });
+  return { shape: [...x.shape], data };
+}
+
+/** x, a dim, and an index no larger than x outside `dim` (any length along it), values in range. */
+const arbIndexCase = fc
+  .record({
+    shape: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+    k: fc.nat(),
+    shrink: fc.array(fc.nat({ max: 3 }), { minLength: 3, maxLength: 3 }),
+    along: fc.integer({ min: 1, max: 5 }),
+    seed: fc.integer(),
+  })
+  .map(({ shape, k, shrink, along, seed }) => {
+    const dim = k % shape.length;
+    const indexShape = shape.map((s, i) => (i === dim ? along : Math.max(1, s - shrink[i]!)));
+    const r = rng(seed);
+    const index: Ref = { shape: indexShape, data: new Float64Array(numel(indexShape)).map(() => Math.floor(r() * shape[dim]!)) };
+    return { shape, dim, index, seed };
+  });
+
+describe('gather', () => {
+  for (const dtype of ['float64', 'float32', 'int32'] as const) {
+    it(`matches the reference (${dtype}) for every layout of input and index`, () => {
+      fc.assert(
+        fc.property(arbIndexCase, ({ shape, dim, index, seed }) => {
+          const x = randomRef(shape, seed, -50, 50, true);
+          for (const lx of layouts(x, dtype)) {
+            if (lx.name === 'expanded') continue;
+            for (const li of layouts(index, 'int32')) {
+              if (li.name === 'expanded') continue;
+              const out = gather(lx.t, dim, li.t);
+              expect(out.dtype).toBe(dtype);
+              expect(out.shape).toEqual(index.shape);
+              expect(Array.from(out.dataSync()), `gather ${lx.name} ${li.name}`).toEqual(Array.from(gatherRef(x, dim, index).data));
+            }
+          }
+          // negative dim
+          expect(Array.from(gather(make(x, dtype), dim - shape.length, make(index, 'int32')).dataSync())).toEqual(Array.from(gatherRef(x, dim, index).data));
+        }),
+        { numRuns: 20 },
+      );
+    });
+  }
+
+  it('PyTorch example', () => {
+    const t = tensor([[1, 2], [3, 4]]);
+    expect(gather(t, 1, tensor([[0, 0], [1, 0]], { dtype: 'int32' })).toArray()).toEqual([[1, 1], [4, 3]]);
+    expect(t.gather(0, tensor([[1, 0]], { dtype: 'int32' })).toArray()).toEqual([[3, 2]]);
+  });
+
+  it('an expanded input (stride 0) reads the broadcast values', () => {
+    const x = tensor([[1, 2, 3]], { dtype: 'float64' }).expand([4, 3]);
+    expect(gather(x, 0, tensor([[3, 0, 2]], { dtype: 'int32' })).toArray()).toEqual([[1, 2, 3]]);
+    expect(gather(x, 1, tensor([[2], [1], [0], [2]], { dtype: 'int32' })).toArray()).toEqual([[3], [2], [1], [3]]);
+  });
+});
+
+describe('scatterAdd', () => {
+  for (const dtype of ['float64', 'float32', 'int32'] as const) {
+    it(`matches the reference (${dtype}), duplicates accumulate, input untouched, every layout`, () => {
+      fc.assert(
+        fc.property(arbIndexCase, fc.nat({ max: 2 }), ({ shape, dim, index, seed }, extra) => {
+          const x = roundTo(randomRef(shape, seed, -4, 4, dtype === 'int32'), dtype);
+          // src may be larger than index (only index's extent is used)
+          const src = roundTo(randomRef(index.shape.map((s) => s + extra), seed + 1, -4, 4, dtype === 'int32'), dtype);
+          const expected = scatterAddRef(x, dim, index, src);
+          for (const lx of layouts(x, dtype)) {
+            if (lx.name === 'expanded') continue;
+            for (const li of layouts(index, 'int32')) {
+              if (li.name === 'expanded') continue;
+              const ls = layouts(src, dtype)[seed % 2 === 0 ? 0 : 1]!;
+              const before = Array.from(lx.t.dataSync());
+              const out = scatterAdd(lx.t, dim, li.t, ls.t);
+              expect(out.dtype).toBe(dtype);
+              expect(out.shape).toEqual(shape);
+              expectClose(out.dataSync(), expected.data, dtype === 'float32' ? 1e-6 : 0, dtype === 'float32' ? 1e-5 : 0, `scatterAdd ${lx.name} ${li.name} ${ls.name}`);
+              expect(Array.from(lx.t.dataSync())).toEqual(before);
+            }
+          }
+        }),
+        { numRuns: 20 },
+      );
+    });
+  }
+
+  it('PyTorch example with repeated indices', () => {
+    const base = tensor([[0, 0, 0], [0, 0, 0]], { dtype: 'float64' });
+    const src = tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float64' });
+    const index = tensor([[0, 1, 0], [1, 0, 1]], { dtype: 'int32' });
+    expect(scatterAdd(base, 0, index, src).toArray()).toEqual([[1, 5, 3], [4, 2, 6]]);
+    expect(scatterAdd(base, 1, tensor([[2, 2, 2], [0, 1, 0]], { dtype: 'int32' }), src).toArray()).toEqual([[0, 0, 6], [10, 5, 0]]);
+    // src of another dtype is cast to the input's
+    expect(scatterAdd(base, 0, index, src.to('int32')).dtype).toBe('float64');
+  });
+});
+
+describe('indexSelect and oneHot', () => {
+  it('indexSelect picks (and repeats) entries along any dim, on every layout', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+        fc.nat(),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.integer(),
+        (shape, k, picks, seed) => {
+          const x = randomRef(shape, seed, -9, 9);
+          for (const { name, t, ref: r } of layouts(x, 'float64')) {
+            const dim = k % r.shape.length;
+            const idx = picks.map((p) => p % r.shape[dim]!);
+            const expected = takeRef(r, dim, idx);
+            const out = indexSelect(t, dim, tensor(idx, { dtype: 'int32' }));
+            expect(out.shape, `indexSelect ${name}`).toEqual(expected.shape);
+            expect(Array.from(out.dataSync()), `indexSelect ${name}`).toEqual(Array.from(expected.data));
+            expect(Array.from(t.indexSelect(dim - r.shape.length, tensor(idx, { dtype: 'int32' })).dataSync())).toEqual(Array.from(expected.data));
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+    // a 0-d index selects one entry but keeps the dim
+    expect(indexSelect(tensor([[1, 2], [3, 4]]), 0, tensor(1, { dtype: 'int32' })).toArray()).toEqual([[3, 4]]);
+  });
+
+  it('oneHot encodes int32 labels along a new last dim', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 3 }), fc.integer({ min: 1, max: 6 }), fc.integer(), (shape, C, seed) => {
+        const labels = randomRef(shape, seed, 0, C - 1, true);
+        const lt = make(labels, 'int32');
+        const out = oneHot(lt, C);
+        expect(out.dtype).toBe('int32');
+        expect(out.shape).toEqual([...shape, C]);
+        const expected = new Float64Array(labels.data.length * C);
+        labels.data.forEach((v, i) => (expected[i * C + v] = 1));
+        expect(Array.from(out.dataSync())).toEqual(Array.from(expected));
+        if (shape.length >= 2) expect(Array.from(oneHot(lt.transpose(0, 1), C).transpose(0, 1).contiguous().dataSync())).toEqual(Array.from(expected));
+      }),
+      { numRuns: 25 },
+    );
+    expect(oneHot(tensor([0, 2, 1], { dtype: 'int32' })).toArray()).toEqual([[1, 0, 0], [0, 0, 1], [0, 1, 0]]);
+  });
+});
+
+function takeRef(x: Ref, dim: number, indices: readonly number[]): Ref {
+  const shape = x.shape.map((s, i) => (i === dim ? indices.length : s));
+  const st = stridesOf(x.shape);
+  const data = new Float64Array(numel(shape));
+  forEachIndex(shape, (idx, flat) => {
+    let off = 0;
+    for (let i = 0; i < idx.length; i++) off += (i === dim ? indices[idx[i]!]! : idx[i]!) * st[i]!;
+    data[flat] = x.data[off]!;
+  });
+  return { shape, data };
+}
+
