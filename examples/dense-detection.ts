@@ -50,7 +50,7 @@ const program = {
   flags: {
     ...commonFlags({ example: NAME, losses: LOSSES, epochs: 12, batchSize: 8, lr: 3e-3 }),
     loss: choiceListFlag('Losses to train with, one fresh head each', LOSSES, LOSSES),
-    batchSize: integerFlag(`Images per minibatch (${ANCHORS_PER_IMAGE} anchors each)`, 8, { min: 1, max: 10_000 }),
+    batchSize: integerFlag(`Images per minibatch (${ANCHORS_PER_IMAGE} anchors each)`, 8, { min: 1 }),
     images: integerFlag('Training images', 120, { min: 1, max: 100_000 }),
     hidden: integerFlag('Hidden units of the head', 32, { min: 1, max: 1024 }),
     alpha: numberFlag('sigmoidFocalLoss α (weight of positives; a negative value disables it)', 0.25, { greaterThan: -1, max: 1 }),

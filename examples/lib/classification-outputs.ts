@@ -48,6 +48,9 @@ export async function writeClassificationOutputs(o: ClassificationOutputs): Prom
   const precision = perClassTable(o.runs, 'precision', o.classNames);
   const f1 = perClassTable(o.runs, 'f1', o.classNames);
   const data = datasetTable(o.train.y, o.test.y, o.classNames);
+  const gammaLines = o.runs
+    .filter((r) => r.gammaTrajectory.length > 0)
+    .map((r) => `${r.label}: γ ${r.gammaTrajectory[0]!.gamma.toFixed(2)} → ${r.history.map((h) => (h['gamma'] ?? NaN).toFixed(2)).join(' → ')} (end of each epoch; bounds [${o.gamma.min}, ${o.gamma.max}])`);
   const wallSeconds = (performance.now() - o.started) / 1000;
   const command = commandLine(`examples/${o.example}.ts`);
 
@@ -95,6 +98,7 @@ export async function writeClassificationOutputs(o: ClassificationOutputs): Prom
     '',
     markdownTable(f1.columns, f1.rows),
     '',
+    ...(gammaLines.length ? ['## Trainable γ', '', ...gammaLines.map((l) => `- ${l}`), ''] : []),
     '## Losses',
     '',
     ...o.runs.map((r) => `- **${r.label}**: ${r.description}`),
@@ -112,6 +116,7 @@ export async function writeClassificationOutputs(o: ClassificationOutputs): Prom
       '',
       formatTable(recall.columns, recall.rows),
       '',
+      ...(gammaLines.length ? [...gammaLines, ''] : []),
       `Wrote ${o.outDir}/ (metrics.json, report.md, ${images.length * 2} images) in ${wallSeconds.toFixed(1)} s`,
       '',
     ].join('\n'),

@@ -59,7 +59,7 @@ export function summaryTable(runs: readonly ClassifierRun[], baseline: Baseline,
 /** Losses × classes for one per-class metric. */
 export function perClassTable(runs: readonly ClassifierRun[], metric: 'recall' | 'precision' | 'f1', classNames: readonly string[]): TableData {
   return {
-    columns: [{ header: `${metric} per class` }, ...classNames.map((n) => ({ header: n, align: 'right' as const }))],
+    columns: [{ header: `${{ recall: 'recall', precision: 'precision', f1: 'F1' }[metric]} per class` }, ...classNames.map((n) => ({ header: n, align: 'right' as const }))],
     rows: runs.map((r) => [r.label, ...r.test.perClass.map((m) => fmt(m[metric], 2))]),
   };
 }

@@ -155,7 +155,8 @@ export function parseCommandLine<S extends Record<string, FlagSpec<unknown>>>(pr
     const m = /^--([^=]+)$/.exec(arg);
     const spec = m ? byFlag.get(m[1]!)?.[1] : undefined;
     if (m && spec && !spec.isSwitch) {
-      if (i + 1 >= argv.length) throw new UsageError(`--${m[1]} needs a value: ${spec.allowed}`);
+      // A following `--flag` means this one's value is missing (negative numbers have one dash).
+      if (i + 1 >= argv.length || argv[i + 1]!.startsWith('--')) throw new UsageError(`--${m[1]} needs a value: ${spec.allowed}`);
       normalised.push(`${arg}=${argv[++i]}`);
     } else normalised.push(arg);
   }

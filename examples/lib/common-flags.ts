@@ -20,8 +20,8 @@ export interface CommonDefaults<L extends string> {
 export function commonFlags<L extends string>(d: CommonDefaults<L>) {
   return {
     loss: choiceListFlag('Losses to train with, one fresh model each', d.losses, d.defaultLosses ?? d.losses),
-    epochs: integerFlag('Training epochs per loss', d.epochs, { min: 1, max: 10_000 }),
-    batchSize: integerFlag('Minibatch size', d.batchSize, { min: 1, max: 1_000_000 }),
+    epochs: integerFlag('Training epochs per loss', d.epochs, { min: 1 }),
+    batchSize: integerFlag('Minibatch size', d.batchSize, { min: 1 }),
     lr: numberFlag('Learning rate of the model parameters (Adam)', d.lr, { greaterThan: 0, max: 10 }),
     seed: integerFlag('Seed for data, initial weights and batch order', d.seed ?? 0, { min: 0, max: 2 ** 31 - 1 }),
     backend: choiceFlag('Tensor backend', BACKENDS, 'cpu'),

@@ -5,7 +5,7 @@ import {
 } from '@tsgrad/testing';
 import {
   broadcastShapes, cat, chunk, contiguous, expand, flatten, gather, indexSelect, narrow, permute, reshape,
-  scatterAdd, slice, split, squeeze, stack, transpose, unsqueeze,
+  matmul, scatterAdd, slice, split, squeeze, stack, transpose, unsqueeze,
 } from './index';
 
 /*
@@ -238,6 +238,24 @@ describe('gradients of gather, scatterAdd, indexSelect', () => {
       );
     });
   }
+});
+
+describe('gradients of empty tensors', () => {
+  it('flow through elementwise, reduction, shape ops and matmul without error', () => {
+    fc.assert(
+      fc.property(
+        arbShape({ minRank: 1, minSize: 0, maxSize: 3 }).filter((s) => s.includes(0)).chain((s) => arbTensor({ shape: s, requiresGrad: true })),
+        (x) =>
+          gradcheck((t) => t.exp().mul(t), [x]) &&
+          gradcheck((t) => t.sum(0), [x]) &&
+          gradcheck((t) => t.sum(), [x]) &&
+          gradcheck((t) => cat([t, t.sin()], 0), [x]) &&
+          gradcheck((t) => reshape(t, [...t.shape].reverse()), [x]) &&
+          gradcheck((t) => matmul(flatten(t).unsqueeze(0), flatten(t).unsqueeze(1)), [x]),
+      ),
+      RUNS,
+    );
+  });
 });
 
 describe('second-order gradients through shape and indexing ops', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DTypeError, TsgradError, ValueError, manualSeed, rand, tensor, type Tensor } from '@tsgrad/tensor';
+import { DTypeError, TsgradError, VJP, ValueError, manualSeed, rand, tensor, type Tensor } from '@tsgrad/tensor';
 import { GradcheckError, arbNonContiguous, arbTensor, gradcheck } from './index';
 
 const f64 = (data: number[] | number[][], requiresGrad = true) => tensor(data, { dtype: 'float64', requiresGrad });
@@ -110,6 +110,18 @@ describe('gradcheck on wrong gradients', () => {
   it('returns false instead of throwing with raiseException: false', () => {
     const w = f64([1, 1], false);
     expect(gradcheck(wrongAt(w), [f64([1, 2])], { raiseException: false })).toBe(false);
+  });
+
+  it('catches a 1% error in a primitive VJP', () => {
+    const table = VJP as unknown as Record<string, (a: unknown) => (Tensor | null)[]>;
+    const right = table.sin!;
+    table.sin = (a) => right(a).map((g) => g && g.mul(1.01));
+    try {
+      expect(() => gradcheck((t) => t.sin(), [f64([0.5, 1, -2])])).toThrow(/gradient mismatch for input 0/);
+    } finally {
+      table.sin = right;
+    }
+    expect(gradcheck((t) => t.sin(), [f64([0.5, 1, -2])])).toBe(true);
   });
 
   it('catches a wrong gradient as a fast-check property, then shrinks it', () => {

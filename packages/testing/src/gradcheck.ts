@@ -209,6 +209,7 @@ export function checkGradients(ctx: CheckContext, fn: DifferentiableFn, inputs: 
   const strided = inputs.map((t, i) => i).filter((i) => !isContiguous(inputs[i]!.shape, inputs[i]!.strides));
   if (strided.length > 0) {
     const outsC = outputsOf(op, fn(...inputs.map((t, i) => (strided.includes(i) ? contiguousCopy(t) : t))));
+    if (outsC.length !== outs.length) throw new ValueError(`${op}: fn returned ${outsC.length} outputs for contiguous copies of the inputs but ${outs.length} before`);
     for (let k = 0; k < outs.length; k++) {
       const a = toFloat64(outs[k]!);
       const b = toFloat64(outsC[k]!);

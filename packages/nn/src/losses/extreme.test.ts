@@ -69,3 +69,27 @@ describe('float32 logits of ±1e4: finite losses and gradients', () => {
     }
   });
 });
+
+describe('strided inputs', () => {
+  it('permuted (non-contiguous) logits give the same losses and gradients as a contiguous copy', () => {
+    const data = Array.from({ length: 24 }, (_, i) => Math.sin(i * 1.7) * 3);
+    const target = i32([0, 1, 2, 1, 0, 2, 2, 1], [2, 4]);
+    const losses = [
+      (x: Tensor) => crossEntropy(x, target, { labelSmoothing: 0.1, weight: tensor([1, 2, 3], { dtype: 'float64' }) }),
+      (x: Tensor) => softmaxFocalLoss(x, target),
+      (x: Tensor) => dualFocalLoss(x, target, { rho: 1.2, gamma: 0.7 }),
+    ];
+    for (const loss of losses) {
+      const a = tensor(data, { dtype: 'float64', shape: [2, 4, 3], requiresGrad: true });
+      const b = tensor(data, { dtype: 'float64', shape: [2, 4, 3], requiresGrad: true });
+      const la = loss(a.permute([0, 2, 1]));
+      const lb = loss(b.permute([0, 2, 1]).contiguous());
+      expect(la.item()).toBeCloseTo(lb.item(), 14);
+      la.backward();
+      lb.backward();
+      const ga = a.grad!.dataSync();
+      const gb = b.grad!.dataSync();
+      for (let i = 0; i < ga.length; i++) expect(ga[i]!).toBeCloseTo(gb[i]!, 14);
+    }
+  });
+});

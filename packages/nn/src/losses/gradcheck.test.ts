@@ -15,7 +15,7 @@ import { f64, i32, ints, numel, rng, uniform } from './test-support/harness';
  * coefficient (γ; α and β for DFL). Second derivatives for crossEntropy and DFL.
  */
 
-const RUNS = { numRuns: 25 };
+const RUNS = { numRuns: 60 };
 
 interface ClassCase {
   shape: number[];
@@ -173,7 +173,7 @@ describe('gradcheck (float64, random shapes and options)', () => {
           }
         }
       }),
-      { numRuns: 6 },
+      { numRuns: 15 },
     );
   });
 });
@@ -188,7 +188,7 @@ describe('gradgradcheck (second derivatives)', () => {
         const target = probabilities ? f64(uniform(next, numel(c.shape), 0, 1), c.shape) : classTargets(c, next, true);
         gradgradcheck((xi) => crossEntropy(xi!, target, { weight: w, labelSmoothing: 0.1, reduction: c.reduction }), [x]);
       }),
-      { numRuns: 10 },
+      { numRuns: 25 },
     );
   });
 
@@ -200,7 +200,7 @@ describe('gradgradcheck (second derivatives)', () => {
         const t = classTargets(c, next, false);
         gradgradcheck((xi, gi) => dualFocalLoss(xi!, t, { gamma: gi!, alpha: 0.7, beta: 1.2, rho, reduction: c.reduction }), [x, f64([gamma], [], true)]);
       }),
-      { numRuns: 10 },
+      { numRuns: 25 },
     );
   });
 });
