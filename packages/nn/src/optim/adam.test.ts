@@ -82,6 +82,11 @@ describe('AdamW', () => {
       1e-12,
     );
   });
+  it('subclasses of AdamW keep decoupled decay', () => {
+    class MyAdamW extends AdamW {}
+    const mine = run((ps) => new MyAdamW(ps, { lr: 0.05 }), 3);
+    expect(mine).toEqual(run((ps) => new AdamW(ps, { lr: 0.05 }), 3));
+  });
   it('differs from Adam with the same weightDecay', () => {
     const a = run((ps) => new Adam(ps, { lr: 0.05, weightDecay: 0.5 }), 4);
     const w = run((ps) => new AdamW(ps, { lr: 0.05, weightDecay: 0.5 }), 4);

@@ -43,15 +43,17 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
   protected readonly decoupledWeightDecay: boolean;
 
   constructor(params: Params<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    super(new.target === AdamW ? 'AdamW' : 'Adam', params, {
+    // AdamW (and its subclasses) reuse this constructor with decoupled decay.
+    const decoupled = new.target === AdamW || new.target.prototype instanceof AdamW;
+    super(decoupled ? 'AdamW' : 'Adam', params, {
       lr: opts.lr ?? 1e-3,
       betas: opts.betas ?? [0.9, 0.999],
       eps: opts.eps ?? 1e-8,
-      weightDecay: opts.weightDecay ?? (new.target === AdamW ? 0.01 : 0),
+      weightDecay: opts.weightDecay ?? (decoupled ? 0.01 : 0),
       amsgrad: opts.amsgrad ?? false,
       maximize: opts.maximize ?? false,
     });
-    this.decoupledWeightDecay = new.target === AdamW;
+    this.decoupledWeightDecay = decoupled;
   }
 
   protected validateOptions(o: AdamOptions, where: string): void {
