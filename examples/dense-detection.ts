@@ -54,7 +54,7 @@ const program = {
     images: integerFlag('Training images', 120, { min: 1, max: 100_000 }),
     hidden: integerFlag('Hidden units of the head', 32, { min: 1, max: 1024 }),
     alpha: numberFlag('sigmoidFocalLoss α (weight of positives; a negative value disables it)', 0.25, { greaterThan: -1, max: 1 }),
-    gamma: numberFlag('sigmoidFocalLoss γ', 2, { greaterThan: -1e-12, max: 10 }),
+    gamma: numberFlag('sigmoidFocalLoss γ', 2, { min: 0, max: 10 }),
     prior: numberFlag('Initial foreground probability π: final bias = −log((1−π)/π), as RetinaNet', 0.01, { greaterThan: 0, max: 0.5 }),
   },
   epilog: [

@@ -50,7 +50,13 @@ export async function writeClassificationOutputs(o: ClassificationOutputs): Prom
   const data = datasetTable(o.train.y, o.test.y, o.classNames);
   const gammaLines = o.runs
     .filter((r) => r.gammaTrajectory.length > 0)
-    .map((r) => `${r.label}: γ ${r.gammaTrajectory[0]!.gamma.toFixed(2)} → ${r.history.map((h) => (h['gamma'] ?? NaN).toFixed(2)).join(' → ')} (end of each epoch; bounds [${o.gamma.min}, ${o.gamma.max}])`);
+    .map((r) => {
+      // At most ~10 epochs, evenly spaced, always including the last.
+      const every = Math.ceil(r.history.length / 10);
+      const shown = r.history.filter((h, i) => (i + 1) % every === 0 || i === r.history.length - 1);
+      const values = shown.map((h) => `${(h['gamma'] ?? NaN).toFixed(2)} (epoch ${h.epoch})`);
+      return `${r.label}: γ ${r.gammaTrajectory[0]!.gamma.toFixed(2)} (start) → ${values.join(' → ')}; bounds [${o.gamma.min}, ${o.gamma.max}]`;
+    });
   const wallSeconds = (performance.now() - o.started) / 1000;
   const command = commandLine(`examples/${o.example}.ts`);
 

@@ -65,16 +65,21 @@ export function integerFlag(description: string, defaultValue: number, range: { 
   };
 }
 
-export function numberFlag(description: string, defaultValue: number, range: { greaterThan?: number; max?: number } = {}): FlagSpec<number> {
-  const { greaterThan, max } = range;
-  const parts = [greaterThan !== undefined ? `> ${greaterThan}` : '', max !== undefined ? `≤ ${max}` : ''].filter(Boolean);
+export function numberFlag(description: string, defaultValue: number, range: { min?: number; greaterThan?: number; max?: number } = {}): FlagSpec<number> {
+  const { min, greaterThan, max } = range;
+  const parts = [
+    min !== undefined ? `≥ ${min}` : '',
+    greaterThan !== undefined ? `> ${greaterThan}` : '',
+    max !== undefined ? `≤ ${max}` : '',
+  ].filter(Boolean);
   return {
     description, defaultValue,
     allowed: `a number${parts.length ? ' ' + parts.join(' and ') : ''}`,
     parse(raw) {
       if (raw.trim() === '') return undefined;
       const v = Number(raw);
-      if (!Number.isFinite(v) || (greaterThan !== undefined && v <= greaterThan) || (max !== undefined && v > max)) return undefined;
+      if (!Number.isFinite(v)) return undefined;
+      if ((min !== undefined && v < min) || (greaterThan !== undefined && v <= greaterThan) || (max !== undefined && v > max)) return undefined;
       return v;
     },
   };

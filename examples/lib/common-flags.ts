@@ -25,6 +25,6 @@ export function commonFlags<L extends string>(d: CommonDefaults<L>) {
     lr: numberFlag('Learning rate of the model parameters (Adam)', d.lr, { greaterThan: 0, max: 10 }),
     seed: integerFlag('Seed for data, initial weights and batch order', d.seed ?? 0, { min: 0, max: 2 ** 31 - 1 }),
     backend: choiceFlag('Tensor backend', BACKENDS, 'cpu'),
-    out: textFlag('Output folder (created; files in it are overwritten)', null, `runs/${d.example}-<timestamp>`, 'a folder path (not an existing file)'),
+    out: textFlag('Output folder (created; files in it are overwritten)', null, `runs/${d.example}-<timestamp>`, 'a folder path, not an existing file'),
   };
 }

@@ -1,131 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Tensor, tensor, matmul, type DType } from './index';
+import {
+  type Ref, numel, stridesOf, forEachIndex, randomRef, roundTo, expectClose, make, layouts, broadcastable, broadcastRef, permuteRef,
+} from './test-support/reference';
 
 /*
  * matmul with PyTorch's rules (1-d promotion, broadcast batch dims) against a triple-loop
  * float64 reference written here, on contiguous, transposed (Aᵀ·B, A·Bᵀ), sliced and
  * expanded operands.
  */
-
-// ---------- reference helpers (test-local on purpose: independent of the library) ----------
-
-interface Ref { shape: number[]; data: Float64Array }
-
-function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
-
-/** Calls fn(multiIndex, flatRowMajorIndex) for every element of `shape`. */
-function forEachIndex(shape: readonly number[], fn: (idx: number[], flat: number) => void): void {
-  const n = numel(shape);
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let flat = 0; flat < n; flat++) {
-    fn(idx, flat);
-    for (let d = shape.length - 1; d >= 0; d--) {
-      if (++idx[d]! < shape[d]!) break;
-      idx[d] = 0;
-    }
-  }
-}
-
-/** mulberry32: a tiny seeded generator for test data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomRef(shape: readonly number[], seed: number, lo: number, hi: number, integers = false): Ref {
-  const r = rng(seed);
-  const data = new Float64Array(numel(shape));
-  for (let i = 0; i < data.length; i++) data[i] = integers ? Math.floor(lo + r() * (hi - lo + 1)) : lo + r() * (hi - lo);
-  return { shape: [...shape], data };
-}
-
-function roundTo(ref: Ref, dtype: DType): Ref {
-  if (dtype !== 'float32') return ref;
-  return { shape: ref.shape, data: ref.data.map((v) => Math.fround(v)) };
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol = 0, what = ''): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    const ok = Number.isNaN(e) ? Number.isNaN(a) : !Number.isFinite(e) ? a === e : Math.abs(a - e) <= atol + rtol * Math.abs(e);
-    if (!ok) throw new Error(`${what}: element ${i} is ${a}, expected ${e} (rtol ${rtol}, atol ${atol})`);
-  }
-}
-
-const make = (ref: Ref, dtype: DType): Tensor => tensor(ref.data, { shape: ref.shape, dtype });
-/** A non-contiguous view whose logical values are `ref`: phys.permute(q). */
-function permutedView(ref: Ref, q: readonly number[], dtype: DType): Tensor {
-  const S = ref.shape;
-  const P = new Array<number>(S.length);
-  q.forEach((p, i) => (P[p] = S[i]!));
-  const ps = stridesOf(P);
-  const phys = new Float64Array(ref.data.length);
-  forEachIndex(S, (idx, flat) => {
-    let off = 0;
-    for (let i = 0; i < idx.length; i++) off += idx[i]! * ps[q[i]!]!;
-    phys[off] = ref.data[flat]!;
-  });
-  return tensor(phys, { shape: P, dtype }).permute(q);
-}
-
-/** A view taking every second element (from offset 1) along `dim` of a padded buffer full of junk. */
-function steppedView(ref: Ref, dim: number, dtype: DType): Tensor {
-  const S = ref.shape;
-  const P = S.map((s, i) => (i === dim ? 2 * s + 1 : s));
-  const ps = stridesOf(P);
-  const phys = new Float64Array(numel(P)).fill(dtype === 'int32' || dtype === 'bool' ? 77 : 1e30);
-  forEachIndex(S, (idx, flat) => {
-    let off = 0;
-    for (let i = 0; i < idx.length; i++) off += (i === dim ? 2 * idx[i]! + 1 : idx[i]!) * ps[i]!;
-    phys[off] = ref.data[flat]!;
-  });
-  return tensor(phys, { shape: P, dtype }).slice(dim, 1, undefined, 2);
-}
-
-/** The same values laid out several ways; `expanded` changes the logical shape (and ref) to [2, ...shape]. */
-function layouts(ref: Ref, dtype: DType): { name: string; t: Tensor; ref: Ref }[] {
-  const nd = ref.shape.length;
-  const out = [{ name: 'contiguous', t: make(ref, dtype), ref }];
-  if (nd >= 2) {
-    const q = ref.shape.map((_, i) => i);
-    [q[nd - 2], q[nd - 1]] = [q[nd - 1]!, q[nd - 2]!];
-    out.push({ name: 'transposed', t: permutedView(ref, q, dtype), ref });
-  }
-  if (nd >= 3) out.push({ name: 'permuted', t: permutedView(ref, ref.shape.map((_, i) => nd - 1 - i), dtype), ref });
-  if (nd >= 1) {
-    out.push({ name: 'sliced last dim step 2', t: steppedView(ref, nd - 1, dtype), ref });
-    out.push({ name: 'sliced dim 0 step 2', t: steppedView(ref, 0, dtype), ref });
-  }
-  const big: Ref = { shape: [2, ...ref.shape], data: new Float64Array(2 * ref.data.length) };
-  big.data.set(ref.data, 0);
-  big.data.set(ref.data, ref.data.length);
-  out.push({ name: 'expanded', t: make(ref, dtype).unsqueeze(0).expand([2, ...ref.shape]), ref: big });
-  return out;
-}
-
 
 /** PyTorch matmul semantics with plain loops; also returns Σ|a||b| per output for tolerances. */
 function matmulRef(a: Ref, b: Ref): { out: Ref; scale: Float64Array } {
@@ -136,9 +20,8 @@ function matmulRef(a: Ref, b: Ref): { out: Ref; scale: Float64Array } {
   const N = b2.shape[b2.shape.length - 1]!;
   const ab = a2.shape.slice(0, -2);
   const bb = b2.shape.slice(0, -2);
-  const nb = Math.max(ab.length, bb.length);
-  const batch = new Array<number>(nb).fill(1);
-  for (const s of [ab, bb]) s.forEach((d, i) => { if (d !== 1) batch[nb - s.length + i] = d; });
+  const batch = broadcastRef([ab, bb]);
+  const nb = batch.length;
   const full = [...batch, M, N];
   const out = new Float64Array(numel(full));
   const scale = new Float64Array(numel(full));
@@ -268,8 +151,8 @@ describe('matmul: forward values with PyTorch rules', () => {
       for (const dtype of ['float64', 'float32'] as const) {
         const a = roundTo(randomRef([M, K], M * 100 + K, -1, 1), dtype);
         const b = roundTo(randomRef([K, N], N * 100 + K, -1, 1), dtype);
-        const at = make(permuteRefT(a), dtype).transpose(); // stored [K, M], used as [M, K]
-        const bt = make(permuteRefT(b), dtype).transpose(); // stored [N, K], used as [K, N]
+        const at = make(permuteRef(a, [1, 0]), dtype).transpose(); // stored [K, M], used as [M, K]
+        const bt = make(permuteRef(b, [1, 0]), dtype).transpose(); // stored [N, K], used as [K, N]
         expect(at.isContiguous()).toBe(M === 1 || K === 1);
         for (const [name, x, y] of [
           ['A·B', make(a, dtype), make(b, dtype)],
@@ -281,8 +164,8 @@ describe('matmul: forward values with PyTorch rules', () => {
         }
         // the classic gradient layouts: Xᵀ·G and G·Wᵀ
         const g = roundTo(randomRef([M, N], 7, -1, 1), dtype);
-        expectMatmul(make(a, dtype).transpose().matmul(make(g, dtype)), permuteRefT(a), g, dtype, `Xᵀ·G ${M}x${K}x${N}`);
-        expectMatmul(make(g, dtype).matmul(make(b, dtype).transpose()), g, permuteRefT(b), dtype, `G·Wᵀ ${M}x${K}x${N}`);
+        expectMatmul(make(a, dtype).transpose().matmul(make(g, dtype)), permuteRef(a, [1, 0]), g, dtype, `Xᵀ·G ${M}x${K}x${N}`);
+        expectMatmul(make(g, dtype).matmul(make(b, dtype).transpose()), g, permuteRef(b, [1, 0]), dtype, `G·Wᵀ ${M}x${K}x${N}`);
       }
     }
   });
@@ -315,20 +198,6 @@ describe('matmul: forward values with PyTorch rules', () => {
 
 /** Whether two matmul operands' batch dims (1-d operands have none) broadcast. */
 function batchesBroadcast(a: readonly number[], b: readonly number[]): boolean {
-  const ba = a.length <= 2 ? [] : a.slice(0, -2);
-  const bb = b.length <= 2 ? [] : b.slice(0, -2);
-  for (let i = 1; i <= Math.min(ba.length, bb.length); i++) {
-    const x = ba[ba.length - i]!;
-    const y = bb[bb.length - i]!;
-    if (x !== y && x !== 1 && y !== 1) return false;
-  }
-  return true;
-}
-
-/** The 2-d transpose of a reference matrix. */
-function permuteRefT(x: Ref): Ref {
-  const [r, c] = x.shape as [number, number];
-  const data = new Float64Array(r * c);
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) data[j * r + i] = x.data[i * c + j]!;
-  return { shape: [c, r], data };
+  const batchDims = (s: readonly number[]) => (s.length <= 2 ? [] : s.slice(0, -2));
+  return broadcastable(batchDims(a), batchDims(b));
 }

@@ -2,146 +2,16 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   Tensor, tensor, zeros, arange, reshape, flatten, squeeze, unsqueeze, permute, transpose, expand, contiguous, slice,
-  narrow, split, chunk, cat, stack, CpuStorage, type DType,
+  narrow, split, chunk, cat, stack, CpuStorage,
 } from './index';
+import {
+  type Ref, numel, stridesOf, forEachIndex, randomRef, make, layouts, arbShape, permuteRef, takeRef,
+} from './test-support/reference';
 
 /*
  * Shape ops against reference index arithmetic written here, on contiguous and
  * non-contiguous inputs, plus which ops return views (shared storage) and which copy.
  */
-
-// ---------- reference helpers (test-local on purpose: independent of the library) ----------
-
-interface Ref { shape: number[]; data: Float64Array }
-
-function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
-
-/** Calls fn(multiIndex, flatRowMajorIndex) for every element of `shape`. */
-function forEachIndex(shape: readonly number[], fn: (idx: number[], flat: number) => void): void {
-  const n = numel(shape);
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let flat = 0; flat < n; flat++) {
-    fn(idx, flat);
-    for (let d = shape.length - 1; d >= 0; d--) {
-      if (++idx[d]! < shape[d]!) break;
-      idx[d] = 0;
-    }
-  }
-}
-
-/** mulberry32: a tiny seeded generator for test data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomRef(shape: readonly number[], seed: number, lo: number, hi: number, integers = false): Ref {
-  const r = rng(seed);
-  const data = new Float64Array(numel(shape));
-  for (let i = 0; i < data.length; i++) data[i] = integers ? Math.floor(lo + r() * (hi - lo + 1)) : lo + r() * (hi - lo);
-  return { shape: [...shape], data };
-}
-
-
-
-const make = (ref: Ref, dtype: DType): Tensor => tensor(ref.data, { shape: ref.shape, dtype });
-/** A non-contiguous view whose logical values are `ref`: phys.permute(q). */
-function permutedView(ref: Ref, q: readonly number[], dtype: DType): Tensor {
-  const S = ref.shape;
-  const P = new Array<number>(S.length);
-  q.forEach((p, i) => (P[p] = S[i]!));
-  const ps = stridesOf(P);
-  const phys = new Float64Array(ref.data.length);
-  forEachIndex(S, (idx, flat) => {
-    let off = 0;
-    for (let i = 0; i < idx.length; i++) off += idx[i]! * ps[q[i]!]!;
-    phys[off] = ref.data[flat]!;
-  });
-  return tensor(phys, { shape: P, dtype }).permute(q);
-}
-
-/** A view taking every second element (from offset 1) along `dim` of a padded buffer full of junk. */
-function steppedView(ref: Ref, dim: number, dtype: DType): Tensor {
-  const S = ref.shape;
-  const P = S.map((s, i) => (i === dim ? 2 * s + 1 : s));
-  const ps = stridesOf(P);
-  const phys = new Float64Array(numel(P)).fill(dtype === 'int32' || dtype === 'bool' ? 77 : 1e30);
-  forEachIndex(S, (idx, flat) => {
-    let off = 0;
-    for (let i = 0; i < idx.length; i++) off += (i === dim ? 2 * idx[i]! + 1 : idx[i]!) * ps[i]!;
-    phys[off] = ref.data[flat]!;
-  });
-  return tensor(phys, { shape: P, dtype }).slice(dim, 1, undefined, 2);
-}
-
-/** The same values laid out several ways; `expanded` changes the logical shape (and ref) to [2, ...shape]. */
-function layouts(ref: Ref, dtype: DType): { name: string; t: Tensor; ref: Ref }[] {
-  const nd = ref.shape.length;
-  const out = [{ name: 'contiguous', t: make(ref, dtype), ref }];
-  if (nd >= 2) {
-    const q = ref.shape.map((_, i) => i);
-    [q[nd - 2], q[nd - 1]] = [q[nd - 1]!, q[nd - 2]!];
-    out.push({ name: 'transposed', t: permutedView(ref, q, dtype), ref });
-  }
-  if (nd >= 3) out.push({ name: 'permuted', t: permutedView(ref, ref.shape.map((_, i) => nd - 1 - i), dtype), ref });
-  if (nd >= 1) {
-    out.push({ name: 'sliced last dim step 2', t: steppedView(ref, nd - 1, dtype), ref });
-    out.push({ name: 'sliced dim 0 step 2', t: steppedView(ref, 0, dtype), ref });
-  }
-  const big: Ref = { shape: [2, ...ref.shape], data: new Float64Array(2 * ref.data.length) };
-  big.data.set(ref.data, 0);
-  big.data.set(ref.data, ref.data.length);
-  out.push({ name: 'expanded', t: make(ref, dtype).unsqueeze(0).expand([2, ...ref.shape]), ref: big });
-  return out;
-}
-
-
-const arbShape = (maxDims = 4, maxSize = 4) => fc.array(fc.integer({ min: 1, max: maxSize }), { maxLength: maxDims });
-
-function permuteRef(x: Ref, perm: readonly number[]): Ref {
-  const shape = perm.map((p) => x.shape[p]!);
-  const st = stridesOf(x.shape);
-  const data = new Float64Array(x.data.length);
-  forEachIndex(shape, (idx, flat) => {
-    let off = 0;
-    for (let i = 0; i < idx.length; i++) off += idx[i]! * st[perm[i]!]!;
-    data[flat] = x.data[off]!;
-  });
-  return { shape, data };
-}
-
-/** Keeps the positions `indices` of `dim`, in that order. */
-function takeRef(x: Ref, dim: number, indices: readonly number[]): Ref {
-  const shape = x.shape.map((s, i) => (i === dim ? indices.length : s));
-  const st = stridesOf(x.shape);
-  const data = new Float64Array(numel(shape));
-  forEachIndex(shape, (idx, flat) => {
-    let off = 0;
-    for (let i = 0; i < idx.length; i++) off += (i === dim ? indices[idx[i]!]! : idx[i]!) * st[i]!;
-    data[flat] = x.data[off]!;
-  });
-  return { shape, data };
-}
 
 /** Python's slice(start, end, step) positions for a dim of `size`. */
 function sliceIndices(size: number, start: number | undefined, end: number | undefined, step: number): number[] {
@@ -501,4 +371,3 @@ describe('views share storage, copies do not', () => {
     expect(a.to('float64')).toBe(a);
   });
 });
-

@@ -48,6 +48,32 @@ function finish(values: number[], reduction: Reduction, denominator: number): nu
   return [reduction === 'sum' ? s : s / denominator];
 }
 
+/**
+ * The per-position losses of a class-index target over layout L, reduced: a position
+ * whose target is `ignoreIndex` has loss 0 and adds nothing to the 'mean' denominator;
+ * any other gets [loss, weight] from `at(n, s, t)`, its weight added to the denominator.
+ */
+function overTargets(
+  L: Layout, target: readonly number[], ignoreIndex: number, reduction: Reduction,
+  at: (n: number, s: number, t: number) => [loss: number, weight: number],
+): number[] {
+  const out: number[] = [];
+  let denominator = 0;
+  for (let n = 0; n < L.N; n++) {
+    for (let s = 0; s < L.S; s++) {
+      const t = target[n * L.S + s]!;
+      if (t === ignoreIndex) {
+        out.push(0);
+        continue;
+      }
+      const [loss, weight] = at(n, s, t);
+      out.push(loss);
+      denominator += weight;
+    }
+  }
+  return finish(out, reduction, denominator);
+}
+
 /** Broadcasts a row-major array of `from` to `to` (NumPy rules), for weights. */
 export function broadcastTo(values: readonly number[], from: readonly number[], to: readonly number[]): number[] {
   const n = to.reduce((a, b) => a * b, 1);
@@ -83,24 +109,13 @@ export interface ClassRefOptions {
 export function refCrossEntropy(x: readonly number[], shape: readonly number[], target: readonly number[], o: ClassRefOptions = {}): number[] {
   const L = layoutOf(shape);
   const { weight, ignoreIndex = -100, reduction = 'mean', labelSmoothing: eps = 0 } = o;
-  const out: number[] = [];
-  let denominator = 0;
-  for (let n = 0; n < L.N; n++) {
-    for (let s = 0; s < L.S; s++) {
-      const t = target[n * L.S + s]!;
-      if (t === ignoreIndex) {
-        out.push(0);
-        continue;
-      }
-      const lp = logSoftmaxRow(rowAt(x, L, n, s));
-      const wt = weight ? weight[t]! : 1;
-      let smooth = 0;
-      for (let c = 0; c < L.C; c++) smooth -= (weight ? weight[c]! : 1) * lp[c]!;
-      out.push((1 - eps) * (-wt * lp[t]!) + (eps / L.C) * smooth);
-      denominator += wt;
-    }
-  }
-  return finish(out, reduction, denominator);
+  return overTargets(L, target, ignoreIndex, reduction, (n, s, t) => {
+    const lp = logSoftmaxRow(rowAt(x, L, n, s));
+    const wt = weight ? weight[t]! : 1;
+    let smooth = 0;
+    for (let c = 0; c < L.C; c++) smooth -= (weight ? weight[c]! : 1) * lp[c]!;
+    return [(1 - eps) * (-wt * lp[t]!) + (eps / L.C) * smooth, wt];
+  });
 }
 
 /** torch.nn.functional.cross_entropy with class-probability targets (same layout as x). */
@@ -126,21 +141,10 @@ export function refCrossEntropyProbs(x: readonly number[], shape: readonly numbe
 export function refNllLoss(x: readonly number[], shape: readonly number[], target: readonly number[], o: ClassRefOptions = {}): number[] {
   const L = layoutOf(shape);
   const { weight, ignoreIndex = -100, reduction = 'mean' } = o;
-  const out: number[] = [];
-  let denominator = 0;
-  for (let n = 0; n < L.N; n++) {
-    for (let s = 0; s < L.S; s++) {
-      const t = target[n * L.S + s]!;
-      if (t === ignoreIndex) {
-        out.push(0);
-        continue;
-      }
-      const wt = weight ? weight[t]! : 1;
-      out.push(-wt * x[(n * L.C + t) * L.S + s]!);
-      denominator += wt;
-    }
-  }
-  return finish(out, reduction, denominator);
+  return overTargets(L, target, ignoreIndex, reduction, (n, s, t) => {
+    const wt = weight ? weight[t]! : 1;
+    return [-wt * x[(n * L.C + t) * L.S + s]!, wt];
+  });
 }
 
 /** torch.nn.functional.binary_cross_entropy: logs clamped at −100. `weight` already broadcast. */
@@ -201,22 +205,12 @@ export interface FocalRefOptions {
 export function refSoftmaxFocalLoss(x: readonly number[], shape: readonly number[], target: readonly number[], o: FocalRefOptions = {}): number[] {
   const L = layoutOf(shape);
   const { alpha, gamma = 2, ignoreIndex = -100, reduction = 'mean' } = o;
-  const out: number[] = [];
-  let count = 0;
-  for (let n = 0; n < L.N; n++) {
-    for (let s = 0; s < L.S; s++) {
-      const t = target[n * L.S + s]!;
-      if (t === ignoreIndex) {
-        out.push(0);
-        continue;
-      }
-      const p = softmaxRow(rowAt(x, L, n, s));
-      const a = alpha === undefined ? 1 : typeof alpha === 'number' ? alpha : alpha[t]!;
-      out.push(-a * Math.pow(1 - p[t]!, gamma) * Math.log(p[t]!));
-      count++;
-    }
-  }
-  return finish(out, reduction, count);
+  // 'mean' counts the non-ignored positions: each has weight 1.
+  return overTargets(L, target, ignoreIndex, reduction, (n, s, t) => {
+    const p = softmaxRow(rowAt(x, L, n, s));
+    const a = alpha === undefined ? 1 : typeof alpha === 'number' ? alpha : alpha[t]!;
+    return [-a * Math.pow(1 - p[t]!, gamma) * Math.log(p[t]!), 1];
+  });
 }
 
 export interface DualFocalRefOptions {

@@ -1,0 +1,161 @@
+import type { DeviceArray, GpuTexture } from './gpujs';
+import { nodeModule } from './node-builtins';
+
+/*
+ * Device memory accounting and release. A storage's device array lives in a `Cell`
+ * (so in-place writes can swap it); the cell is what a FinalizationRegistry holds,
+ * never the storage, so a storage that becomes garbage frees its texture.
+ *
+ * The catch: finalization callbacks run as tasks, so a synchronous training loop
+ * never sees them and GL textures (memory outside the JS heap) pile up. Under
+ * memory pressure the tracker therefore forces a collection and runs the pending
+ * callbacks synchronously — V8's `gc` and `FinalizationRegistry#cleanupSome`, made
+ * available in a fresh vm context (Node only). Where that is not possible the
+ * asynchronous callbacks and explicit `dispose()` remain.
+ */
+
+export interface Cell {
+  array: DeviceArray | null;
+  bytes: number;
+}
+
+export function isTexture(a: DeviceArray): a is GpuTexture {
+  return !(a instanceof Float32Array);
+}
+
+/** Bytes a device array holds (a GL texture: 4 floats of 4 bytes per texel). */
+export function deviceBytes(a: DeviceArray): number {
+  if (a instanceof Float32Array) return a.byteLength;
+  return a.size[0]! * a.size[1]! * 16;
+}
+
+export function releaseArray(a: DeviceArray): void {
+  if (isTexture(a)) a.delete();
+}
+
+interface SyncCollector {
+  gc(): void;
+  Registry: typeof FinalizationRegistry;
+}
+
+let collector: SyncCollector | null | undefined;
+
+/** gc + a FinalizationRegistry with cleanupSome, from a fresh vm context; null if unavailable. */
+function syncCollector(): SyncCollector | null {
+  if (collector !== undefined) return collector;
+  collector = null;
+  try {
+    const v8 = nodeModule<{ setFlagsFromString(f: string): void }>('node:v8');
+    const vm = nodeModule<{ createContext(o: object): object; runInContext(code: string, ctx: object): unknown }>('node:vm');
+    if (!v8 || !vm) return null;
+    v8.setFlagsFromString('--expose-gc');
+    v8.setFlagsFromString('--harmony-weak-refs-with-cleanup-some');
+    const ctx = vm.createContext({});
+    const gc = vm.runInContext('gc', ctx) as () => void;
+    const Registry = vm.runInContext('FinalizationRegistry', ctx) as typeof FinalizationRegistry;
+    if (typeof gc === 'function' && typeof (Registry.prototype as { cleanupSome?: unknown }).cleanupSome === 'function') {
+      collector = { gc, Registry };
+    }
+  } catch {
+    collector = null;
+  }
+  return collector;
+}
+
+export interface MemoryStats {
+  /** Device arrays alive now (textures in GL modes, Float32Arrays in webasm). */
+  liveArrays: number;
+  liveBytes: number;
+  /** Peak of liveBytes since the last resetStats(). */
+  peakBytes: number;
+  /** Arrays released by dispose() / in-place replacement. */
+  released: number;
+  /** Arrays released because their storage was garbage-collected. */
+  finalized: number;
+  /** Forced collections run under memory pressure. */
+  pressureCollections: number;
+}
+
+export class MemoryTracker {
+  liveArrays = 0;
+  liveBytes = 0;
+  peakBytes = 0;
+  released = 0;
+  finalized = 0;
+  pressureCollections = 0;
+  private bytesAtCollect = 0;
+  private readonly registry: FinalizationRegistry<Cell>;
+  private readonly sync: SyncCollector | null;
+
+  /**
+   * @param pressureBytes forced-collection threshold: live bytes grown by this much
+   *   since the last collection (0 disables). Only GL modes need it.
+   */
+  constructor(public pressureBytes: number) {
+    this.sync = pressureBytes > 0 ? syncCollector() : null;
+    const Registry = this.sync?.Registry ?? FinalizationRegistry;
+    this.registry = new Registry((cell: Cell) => this.release(cell, true));
+  }
+
+  /** Whether synchronous collection under pressure is available. */
+  get syncCollection(): boolean {
+    return this.sync !== null;
+  }
+
+  track(owner: object, cell: Cell): void {
+    this.registry.register(owner, cell, cell);
+  }
+
+  /** Accounts for a new device array placed in a cell. */
+  added(cell: Cell): void {
+    this.liveArrays++;
+    this.liveBytes += cell.bytes;
+    if (this.liveBytes > this.peakBytes) this.peakBytes = this.liveBytes;
+  }
+
+  /** Frees the cell's array (idempotent). */
+  release(cell: Cell, byFinalizer = false): void {
+    const a = cell.array;
+    if (!a) return;
+    cell.array = null;
+    this.liveArrays--;
+    this.liveBytes -= cell.bytes;
+    if (byFinalizer) this.finalized++;
+    else this.released++;
+    releaseArray(a);
+  }
+
+  untrack(cell: Cell): void {
+    this.registry.unregister(cell);
+  }
+
+  /** Forces a collection when live memory grew past the pressure threshold. */
+  maybeCollect(): void {
+    if (!this.sync || this.pressureBytes <= 0) return;
+    if (this.liveBytes - this.bytesAtCollect < this.pressureBytes) return;
+    this.collect();
+  }
+
+  /** Runs a full GC and the pending finalizers now; returns how many arrays were freed. */
+  collect(): number {
+    const before = this.finalized;
+    if (this.sync) {
+      this.sync.gc();
+      (this.registry as unknown as { cleanupSome(): void }).cleanupSome();
+      this.pressureCollections++;
+    }
+    this.bytesAtCollect = this.liveBytes;
+    return this.finalized - before;
+  }
+
+  resetPeak(): void {
+    this.peakBytes = this.liveBytes;
+  }
+
+  stats(): MemoryStats {
+    return {
+      liveArrays: this.liveArrays, liveBytes: this.liveBytes, peakBytes: this.peakBytes,
+      released: this.released, finalized: this.finalized, pressureCollections: this.pressureCollections,
+    };
+  }
+}
