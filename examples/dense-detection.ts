@@ -119,11 +119,13 @@ runMain(program, async (args) => {
     return new Sequential(new Linear(FEATURES, args.hidden), new ReLU(), last);
   };
 
-  const scoresOf = (head: Module, set: AnchorSet) => {
+  // Rankings (AP) use the logits themselves: sigmoid is monotone, and float32
+  // probabilities would saturate at 1 and create false ties among confident anchors.
+  const logitsOf = (head: Module, set: AnchorSet) => {
     head.eval();
     const { logits } = predictLogits(head, set.x, FEATURES, 8192);
     head.train();
-    return Float32Array.from(logits, (z) => 1 / (1 + Math.exp(-z)));
+    return logits;
   };
   const apPerClass = (scores: Float32Array, set: AnchorSet) =>
     Array.from({ length: CLASSES }, (_, k) => {
@@ -135,13 +137,13 @@ runMain(program, async (args) => {
       return averagePrecision(s, t);
     });
   const spreadOf = (head: Module, set: AnchorSet, loss: LossName): LossSpread => {
-    const probs = scoresOf(head, set);
+    const logits = logitsOf(head, set);
     let perPair: Float32Array = new Float32Array(0);
     noGrad(() => {
-      const z = tensor(Float32Array.from(probs, (p) => Math.log(p / (1 - p))), { shape: [set.kind.length, CLASSES] });
+      const z = tensor(logits, { shape: [set.kind.length, CLASSES] });
       perPair = Float32Array.from(lossFns[loss].elementwise(z, tensor(set.targets, { shape: [set.kind.length, CLASSES] })).dataSync());
     });
-    return lossSpread(perPair, probs, set.targets);
+    return lossSpread(perPair, Float64Array.from(logits, (v) => 1 / (1 + Math.exp(-v))), set.targets);
   };
 
   const initialHead = makeHead();
@@ -174,11 +176,11 @@ runMain(program, async (args) => {
       },
       displayNames: { testMeanAp: 'test mAP' },
       afterEpoch: () => {
-        const ap = apPerClass(scoresOf(head, test), test);
+        const ap = apPerClass(logitsOf(head, test), test);
         return { testMeanAp: ap.reduce((a, b) => a + b, 0) / ap.length };
       },
     });
-    const scores = scoresOf(head, test);
+    const scores = logitsOf(head, test);
     const ap = apPerClass(scores, test);
     runs.push({
       loss, label: fn.label, description: fn.description,

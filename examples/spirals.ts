@@ -9,7 +9,7 @@
 import { Linear, ReLU, Sequential } from '@tsgrad/nn';
 import { selectBackend } from './lib/backend';
 import { decisionRegionsChart } from './lib/charts/decision-regions';
-import { integerFlag, numberFlag } from './lib/cli';
+import { integerFlag, numberFlag, UsageError } from './lib/cli';
 import { CLASSIFICATION_LOSSES, DEFAULT_GAMMA } from './lib/classification-losses';
 import { writeClassificationOutputs } from './lib/classification-outputs';
 import { majorityBaseline, type NamedChart } from './lib/classification-report';
@@ -19,7 +19,6 @@ import { runMain } from './lib/main';
 import { checkOutDir, createOutDir, defaultOutDir } from './lib/output-dir';
 import { SeededRandom } from './lib/rng';
 import { shuffleSet, spiralPoints } from './lib/spiral-data';
-import { UsageError } from './lib/cli';
 import { trainClassifier, type ClassifierRun } from './lib/train-classifier';
 
 const NAME = 'spirals';

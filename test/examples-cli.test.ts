@@ -6,8 +6,10 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { ROOT, runExample, tempDir } from './examples-helpers';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeTempDirs, ROOT, runExample, tempDir } from './examples-helpers';
+
+afterAll(removeTempDirs);
 
 const EXAMPLES = ['imbalanced-mnist', 'dense-detection', 'spirals'] as const;
 

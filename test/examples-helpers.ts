@@ -1,6 +1,6 @@
 /** Running the example scripts for real, as a user would, and checking what they leave. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,8 +25,17 @@ export function runExample(name: string, args: readonly string[], timeoutMs = 60
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+const created: string[] = [];
+
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `tsgrad-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `tsgrad-${prefix}-`));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes every folder tempDir() made in this test file (call from afterAll). */
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

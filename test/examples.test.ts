@@ -4,8 +4,10 @@
  * the majority-class baseline. Plus: a trainable γ moves and stays in its bounds, and
  * the same seed gives the same numbers.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { checkOutputs, outputFiles, runExample, tempDir, type ScriptResult } from './examples-helpers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkOutputs, outputFiles, removeTempDirs, runExample, tempDir, type ScriptResult } from './examples-helpers';
+
+afterAll(removeTempDirs);
 
 interface ClassificationMetrics {
   baseline: { balancedAccuracy: number; macroF1: number; accuracy: number };

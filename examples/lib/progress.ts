@@ -33,7 +33,7 @@ export class EpochProgress {
         stream: this.stream,
         format: `${this.label} epoch ${String(epoch).padStart(width)}/${this.epochs} {bar} {value}/{total} batches | loss {loss} | {duration}s{extra}`,
         barsize: 24,
-        hideCursor: true,
+        hideCursor: false, // training is synchronous, so a Ctrl-C could not restore a hidden cursor
         clearOnComplete: false,
         noTTYOutput: false,
         etaBuffer: 20,

@@ -17,6 +17,8 @@ import { nodeModule } from './node-builtins';
 export interface Cell {
   array: DeviceArray | null;
   bytes: number;
+  /** Called once the array is freed (the kernel that produced it may be destroyed then). */
+  onRelease: (() => void) | null;
 }
 
 export function isTexture(a: DeviceArray): a is GpuTexture {
@@ -123,6 +125,9 @@ export class MemoryTracker {
     if (byFinalizer) this.finalized++;
     else this.released++;
     releaseArray(a);
+    const done = cell.onRelease;
+    cell.onRelease = null;
+    done?.();
   }
 
   untrack(cell: Cell): void {

@@ -41,8 +41,17 @@ export interface Backend {
   readonly name: string;
   /** Details reported by `backendInfo()` (mode, device, …). */
   info(): Record<string, string | number | boolean>;
-  /** Whether `kernel` runs here for inputs of these dtypes (else the CPU backend runs it). */
-  supports(kernel: KernelName, dtypes: readonly DType[]): boolean;
+  /**
+   * Whether `kernel` runs here for inputs of these dtypes (else the CPU backend runs
+   * it). `inputs` are the kernel's input views, for backends that also decide by size
+   * or by where the data already lives (e.g. small tensors faster on the CPU).
+   */
+  supports(kernel: KernelName, dtypes: readonly DType[], inputs?: readonly View[]): boolean;
+  /**
+   * Called when the backend is selected (`setBackend`, TSGRAD_BACKEND): a backend that
+   * cannot run here throws a BackendError saying why, instead of failing later.
+   */
+  activate?(): void;
   /** Whether tensors of this dtype can live on this backend. */
   supportsDType(dtype: DType): boolean;
 
@@ -92,7 +101,9 @@ export function getBackendByName(name: string): Backend {
 
 /** Selects the backend new tensors are created on and ops prefer. */
 export function setBackend(name: string): void {
-  current = getBackendByName(name);
+  const b = getBackendByName(name);
+  b.activate?.();
+  current = b;
   envChecked = true;
 }
 
@@ -101,7 +112,11 @@ export function getBackend(): Backend {
   if (!envChecked) {
     envChecked = true;
     const env = typeof process !== 'undefined' ? process.env?.['TSGRAD_BACKEND'] : undefined;
-    if (env) current = getBackendByName(env);
+    if (env) {
+      const b = getBackendByName(env);
+      b.activate?.();
+      current = b;
+    }
   }
   if (!current) current = getBackendByName('cpu');
   return current;

@@ -30,7 +30,7 @@ export { matmul } from './ops/linalg';
 export { softmax, logSoftmax, softplus, logSigmoid, clamp } from './ops/composite';
 export { VJP, type PrimitiveName, type PrimitiveParams } from './ops/primitives';
 export {
-  setBackend, getBackend, backendInfo, registerBackend, listBackends,
+  setBackend, getBackend, backendInfo, registerBackend, listBackends, getBackendByName, cpuBackend,
   type Backend, type Storage, type View, type KernelName, type UnaryOp, type BinaryOp, type ReduceOp,
 } from './backend';
 export { CpuBackend, CpuStorage } from './cpu/cpu-backend';

@@ -128,6 +128,16 @@ export class Tensor implements View {
     this.retainsGrad = true;
     return this;
   }
+  /**
+   * Releases this tensor's device memory now (a GPU backend's texture; a no-op on the
+   * CPU backend, whose arrays the garbage collector frees). The storage is shared
+   * with every view of this tensor (`reshape`, `detach`, slices, …): none of them may
+   * be read afterwards — reading throws a BackendError. Device memory of tensors
+   * that are never disposed is released when they are garbage-collected.
+   */
+  dispose(): void {
+    this.storage.backend.dispose(this.storage);
+  }
   /** A tensor sharing this one's storage, outside the graph. */
   detach(): Tensor {
     return new Tensor(this.storage, this.shape, this.strides, this.offset, this.dtype);

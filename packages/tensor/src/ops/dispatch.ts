@@ -20,9 +20,9 @@ export function pickBackend(kernel: KernelName, inputs: readonly View[], outDtyp
       break;
     }
   }
-  if (home && home.supports(kernel, dtypes)) return home;
+  if (home && home.supports(kernel, dtypes, inputs)) return home;
   const active = getBackend();
-  if (!home && active.name !== 'cpu' && active.supports(kernel, dtypes)) return active;
+  if (!home && active.name !== 'cpu' && active.supports(kernel, dtypes, inputs)) return active;
   return cpuBackend();
 }
 
