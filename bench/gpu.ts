@@ -123,6 +123,8 @@ function benchMode(mode: GpuMode, workloads: Workload[]): Row[] {
       const g = w.setup(n);
       const resident = time(() => {
         const out = g.run(g.inputs);
+        // Results are computed lazily (fused into their consumers): force them, then wait for GL.
+        gpu.evaluate(...out);
         gpu.finish();
         out.forEach((t) => t.dispose());
       });

@@ -160,3 +160,149 @@ export function softmaxCrossEntropyLoop(
   }
   return total / n;
 }
+
+/*
+ * Class-dim losses on logits laid out [n, classes, inner] (row-major; `inner` is the
+ * product of the spatial dims, 1 for [n, classes]) with int32 targets [n, inner]:
+ * the element of class c at position (i, s) is logits[(i·classes + c)·inner + s].
+ * Each returns the mean over the n·inner positions and, when `grad` is given, writes
+ * d(mean loss)/d(logits) into it. One position at a time: max, Σ exp → log Σ exp,
+ * then a pass for the loss terms and the analytic gradient. float64 throughout.
+ */
+
+/** Mean softmax cross-entropy: l = lse − x_t; ∂l/∂x_c = p_c − [c = t]. */
+export function crossEntropyLoopNd(
+  logits: Float32Array,
+  target: Int32Array,
+  classes: number,
+  inner: number,
+  grad?: Float32Array,
+): number {
+  const positions = target.length;
+  const outer = positions / inner;
+  const inv = 1 / positions;
+  let total = 0;
+  for (let i = 0; i < outer; i++) {
+    for (let s = 0; s < inner; s++) {
+      const base = i * classes * inner + s;
+      let m = -Infinity;
+      for (let c = 0, k = base; c < classes; c++, k += inner) if (logits[k]! > m) m = logits[k]!;
+      let sum = 0;
+      for (let c = 0, k = base; c < classes; c++, k += inner) sum += Math.exp(logits[k]! - m);
+      const lse = m + Math.log(sum);
+      const t = target[i * inner + s]!;
+      total += lse - logits[base + t * inner]!;
+      if (grad) {
+        for (let c = 0, k = base; c < classes; c++, k += inner) grad[k] = Math.exp(logits[k]! - lse) * inv;
+        grad[base + t * inner] -= inv;
+      }
+    }
+  }
+  return total * inv;
+}
+
+/**
+ * Mean softmax focal loss l = −(1 − p_t)^γ log p_t. With q = 1 − p_t and
+ * A = γ q^(γ−1) p_t log p_t − q^γ, ∂l/∂x_c = −A (p_c − [c = t]); γ = 0 gives CE.
+ */
+export function softmaxFocalLoop(
+  logits: Float32Array,
+  target: Int32Array,
+  classes: number,
+  inner: number,
+  gamma: number,
+  grad?: Float32Array,
+): number {
+  const positions = target.length;
+  const outer = positions / inner;
+  const inv = 1 / positions;
+  let total = 0;
+  for (let i = 0; i < outer; i++) {
+    for (let s = 0; s < inner; s++) {
+      const base = i * classes * inner + s;
+      let m = -Infinity;
+      for (let c = 0, k = base; c < classes; c++, k += inner) if (logits[k]! > m) m = logits[k]!;
+      let sum = 0;
+      for (let c = 0, k = base; c < classes; c++, k += inner) sum += Math.exp(logits[k]! - m);
+      const lse = m + Math.log(sum);
+      const t = target[i * inner + s]!;
+      const logpT = logits[base + t * inner]! - lse;
+      const pT = Math.exp(logpT);
+      const q = -Math.expm1(logpT); // 1 − p_t without cancellation
+      const qg = Math.pow(q, gamma);
+      total -= qg * logpT;
+      if (grad) {
+        const a = gamma === 0 ? -1 : gamma * Math.pow(q, gamma - 1) * pT * logpT - qg;
+        const scale = -a * inv;
+        for (let c = 0, k = base; c < classes; c++, k += inner) grad[k] = Math.exp(logits[k]! - lse) * scale;
+        grad[base + t * inner] -= scale;
+      }
+    }
+  }
+  return total * inv;
+}
+
+/**
+ * Mean Dual Focal Loss with α = β = ρ = 1:
+ * l = −log p_t − Σ_{c≠t} log(1 − p_c) + (1 − p_t)^γ + Σ_{c≠t} p_c^γ.
+ * Through the softmax VJP, ∂l/∂x_j = h_j − p_j Σ_c h_c with h_c = p_c ∂l/∂p_c:
+ * h_t = −1 − γ p_t (1 − p_t)^(γ−1) and h_c = p_c/(1 − p_c) + γ p_c^γ for c ≠ t.
+ * With `gammaGrad` (length 1) it also writes ∂(mean l)/∂γ = mean Σ_c u_c^γ log u_c,
+ * u_t = 1 − p_t and u_c = p_c otherwise.
+ */
+export function dualFocalLoop(
+  logits: Float32Array,
+  target: Int32Array,
+  classes: number,
+  inner: number,
+  gamma: number,
+  grad?: Float32Array,
+  gammaGrad?: Float32Array,
+): number {
+  const positions = target.length;
+  const outer = positions / inner;
+  const inv = 1 / positions;
+  const p = new Float64Array(classes);
+  let dGamma = 0;
+  const h = new Float64Array(classes);
+  let total = 0;
+  for (let i = 0; i < outer; i++) {
+    for (let s = 0; s < inner; s++) {
+      const base = i * classes * inner + s;
+      let m = -Infinity;
+      for (let c = 0, k = base; c < classes; c++, k += inner) if (logits[k]! > m) m = logits[k]!;
+      let sum = 0;
+      for (let c = 0, k = base; c < classes; c++, k += inner) sum += Math.exp(logits[k]! - m);
+      const lse = m + Math.log(sum);
+      const t = target[i * inner + s]!;
+      let loss = 0;
+      let hSum = 0;
+      for (let c = 0, k = base; c < classes; c++, k += inner) {
+        const logpc = logits[k]! - lse;
+        const pc = Math.exp(logpc);
+        p[c] = pc;
+        let hc: number;
+        if (c === t) {
+          const q = -Math.expm1(logpc); // 1 − p_t
+          const qg = Math.pow(q, gamma);
+          loss += qg - logpc;
+          hc = -1 - (gamma === 0 ? 0 : gamma * pc * Math.pow(q, gamma - 1));
+          if (gammaGrad && q > 0) dGamma += qg * Math.log(q);
+        } else {
+          const pg = Math.pow(pc, gamma);
+          loss += pg - Math.log1p(-pc);
+          hc = pc / (1 - pc) + gamma * pg;
+          if (gammaGrad && pc > 0) dGamma += pg * logpc;
+        }
+        h[c] = hc;
+        hSum += hc;
+      }
+      total += loss;
+      if (grad) {
+        for (let c = 0, k = base; c < classes; c++, k += inner) grad[k] = (h[c]! - p[c]! * hSum) * inv;
+      }
+    }
+  }
+  if (gammaGrad) gammaGrad[0] = dGamma * inv;
+  return total * inv;
+}
