@@ -28,3 +28,23 @@ export function log1mSoftmax(x: Tensor, dim = 1, logp: Tensor = logSoftmax(x, di
   const small = log1p(neg(exp(where(large, LOG_HALF, logp))));
   return where(large, viaOthers, small);
 }
+
+/**
+ * log(1 − p_t) at one class per position (`index`, int32 [N, d1, …]): what the focal
+ * losses need, without building log(1 − p) for every class. Same two regimes as
+ * `log1mSoftmax`: log1p(−p_t) while p_t ≤ 1/2, and logSumExp over the other classes
+ * minus logSumExp over all of them when p_t > 1/2 (only the target is masked, so the
+ * masked row is one `where` and one reduction). Returns [N, d1, …].
+ *
+ * @param x logits [N, C, d1, …]
+ * @param logpT logSoftmax(x, 1) picked at `index`, [N, d1, …]
+ * @param mask the one-hot mask of `index`, bool [N, C, d1, …]
+ */
+export function log1mSoftmaxAt(x: Tensor, logpT: Tensor, mask: Tensor): Tensor {
+  const large = gt(logpT, LOG_HALF);
+  // logSumExp(x) = x_t − log p_t, so the full row is reduced only once (with x_t masked).
+  const xT = where(mask, x, 0).sum(1);
+  const viaOthers = sub(logSumExp(where(mask, -Infinity, x), 1), sub(xT, logpT));
+  const small = log1p(neg(exp(where(large, LOG_HALF, logpT))));
+  return where(large, viaOthers, small);
+}

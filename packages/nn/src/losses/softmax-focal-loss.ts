@@ -1,6 +1,6 @@
 import { Tensor, exp, indexSelect, logSoftmax, mul, neg } from '@tsgrad/tensor';
-import { checkClassInput, checkIndexTarget, numClassesOf, pickClass, prepareIndexTarget, unbatch, zeroIgnored } from './class-target';
-import { log1mSoftmax } from './log1m-softmax';
+import { checkClassInput, checkIndexTarget, classMask, numClassesOf, pickClass, prepareIndexTarget, unbatch, zeroIgnored } from './class-target';
+import { log1mSoftmaxAt } from './log1m-softmax';
 import { checkReduction, type Reduction } from './reduction';
 import { checkClassVector, checkNumber, checkOptionKeys, checkScalar, type ScalarLike } from './validate';
 
@@ -47,7 +47,7 @@ export function softmaxFocalLoss(input: Tensor, target: Tensor, options: Softmax
   const t = prepareIndexTarget(x, target, ignoreIndex, count);
   const logp = logSoftmax(t.input, 1);
   const logpT = pickClass(logp, t.index);
-  const log1mpT = pickClass(log1mSoftmax(t.input, 1, logp), t.index);
+  const log1mpT = log1mSoftmaxAt(t.input, logpT, classMask(t.index, C));
   let loss = neg(mul(exp(mul(log1mpT, gamma)), logpT));
   if (alpha instanceof Tensor && alpha.ndim === 1) loss = mul(loss, indexSelect(alpha, 0, t.index.reshape([-1])).reshape(t.index.shape));
   else if (alpha !== undefined) loss = mul(loss, alpha);
