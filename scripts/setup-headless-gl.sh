@@ -78,4 +78,4 @@ else
   loads || { log "gl built but does not load"; exit 1; }
 fi
 
-log "done in $(( $(date +%s) - t0 ))s; run GL tests under a display: xvfb-run -a npm run test:gpu"
+log "done in $(( $(date +%s) - t0 ))s; run GL tests under a display: xvfb-run -a npm run test:gpu:gl"

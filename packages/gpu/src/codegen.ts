@@ -14,7 +14,8 @@ import type { BinaryOp, UnaryOp } from '@tsgrad/tensor';
  * measured on Mesa llvmpipe: exp loses ~|x| ulps (range-reduced here, Cody–Waite),
  * log near 1 has a relative error of 1e-3 (an atanh series there), expm1/log1p/tanh
  * are naive in gpu.js's GLSL prelude, `Infinity` literals and `x - x` fold wrongly.
- * The GL kernels take the uniforms `nanv` (NaN) and `infv` (+Infinity) for that.
+ * The GL kernels take the uniforms `nanv` (NaN), `infv` (+Infinity) and `onev` (1)
+ * for that.
  */
 
 export type Dialect = 'gl' | 'wasm';
@@ -53,14 +54,18 @@ export class Emitter {
 
   // ---------- accurate math for GL ----------
 
-  /** e^x: Cody–Waite range reduction, e^r · 2^h · 2^(k−h) so e^88.7 stays finite. */
+  /** e^x: Cody–Waite range reduction to e^r · 2^k, e^r by its Taylor polynomial. */
   exp(x: string): string {
     if (this.dialect === 'wasm') return this.let(`Math.exp(${x})`);
     const c = this.let(`${x} > 89.0 ? 89.0 : (${x} < -104.0 ? -104.0 : ${x})`);
     const k = this.let(`Math.floor(${c} * 1.4426950408889634 + 0.5)`);
     const r = this.let(`(${c} - ${k} * 0.693145751953125) - ${k} * 1.428606765330187e-6`);
-    const h = this.let(`Math.floor(${k} * 0.5)`);
-    return this.let(`Math.exp(${r}) * Math.pow(2.0, ${h}) * Math.pow(2.0, ${k} - ${h})`);
+    // One pow: 2^128 overflows, so k = 128 (e^88.4…88.7) is done as 2·2^127.
+    const k2 = this.let(`${k} > 127.5 ? 127.0 : ${k}`);
+    // e^r on |r| <= ln2/2 by its Taylor polynomial (error < 1e-8): GLSL's exp is
+    // not correctly rounded even at tiny r (exp(−1e−9) came out one ulp below 1).
+    const er = this.let(`1.0 + ${r} * (1.0 + ${r} * (0.5 + ${r} * (0.16666666666666666 + ${r} * (0.041666666666666664 + ${r} * (0.008333333333333333 + ${r} * (0.001388888888888889 + ${r} * 0.0001984126984126984))))))`);
+    return this.let(`${x} !== ${x} ? ${x} : (${k} > 127.5 ? ${er} * 2.0 : ${er}) * Math.pow(2.0, ${k2})`);
   }
 
   /** e^x as an expression, for x <= 0 where a few ulps are fine (log-sum-exp terms). */
@@ -88,14 +93,22 @@ export class Emitter {
     return `2.0 * ${s} * (1.0 + ${s2} * (0.3333333333333333 + ${s2} * (0.2 + ${s2} * (0.14285714285714285 + ${s2} * (0.1111111111111111 + ${s2} * (0.09090909090909091 + ${s2} * 0.07692307692307693))))))`;
   }
 
+  /**
+   * log x = e·ln2 + log(m), x = m·2^e with m near 1: the series gives log m to an
+   * ulp, e·ln2 is split hi/lo. GLSL's log alone is off by 1e-3 relative near x = 1.
+   * 0, negatives, ∞ and NaN go to GLSL's log, which handles them.
+   */
   log(x: string): string {
     if (this.dialect === 'wasm') return this.let(`Math.log(${x})`);
     const out = this.tmp('lg');
     this.line(`let ${out} = ${x};`);
-    this.line(`if (${x} > 0.7 && ${x} < 1.45) {`);
-    // x − 1 is exact here (Sterbenz), so the series sees the true argument.
-    const u = this.let(`${x} - 1.0`);
-    this.line(`${out} = ${this.log1pSeries(u)};`);
+    this.line(`if (${x} > 0.0 && ${x} < infv) {`);
+    const e = this.let(`Math.floor(Math.log2(${x}) + 0.5)`);
+    const h = this.let(`Math.floor(${e} * 0.5)`);
+    // Two exact power-of-two scalings keep 2^-e normal for every finite x.
+    const m = this.let(`(${x} * Math.pow(2.0, -${h})) * Math.pow(2.0, ${h} - ${e})`);
+    const u = this.let(`${m} - 1.0`);
+    this.line(`${out} = ${e} * 0.693145751953125 + (${e} * 1.428606765330187e-6 + ${this.log1pSeries(u)});`);
     this.line(`} else {`);
     this.line(`${out} = Math.log(${x});`);
     this.line(`}`);
@@ -176,7 +189,7 @@ export class Emitter {
         return this.let(`1.0 / (1.0 + ${e})`);
       }
       case 'relu': return this.let(`${v} > 0.0 ? ${v} : (${v} === ${v} ? 0.0 : ${v})`);
-      case 'square': return this.let(`${v} * ${v}`);
+      case 'square': return this.let(this.dialect === 'gl' ? `(${v} * ${v}) * onev` : `${v} * ${v}`);
       case 'reciprocal': return this.let(`1.0 / ${v}`);
       case 'copy': return v;
     }
@@ -184,9 +197,14 @@ export class Emitter {
 
   binary(op: BinaryOp, a: string, b: string): string {
     switch (op) {
-      case 'add': return this.let(`${a} + ${b}`);
-      case 'sub': return this.let(`${a} - ${b}`);
-      case 'mul': return this.let(`${a} * ${b}`);
+      case 'add': return this.let(this.dialect === 'gl' ? `(${a} + ${b}) * onev` : `${a} + ${b}`);
+      case 'sub': return this.let(this.dialect === 'gl' ? `(${a} - ${b}) * onev` : `${a} - ${b}`);
+      // GL: add, sub and mul results go through a uniform 1, so the shader compiler can
+      // neither contract a product into a following add (fused multiply-add) nor
+      // reassociate (c − (c − x) → x): every op of a fused kernel rounds exactly as
+      // its own kernel would. Error-free transformations (Veltkamp's split, TwoSum,
+      // used by erfc) depend on it. wasm never does either.
+      case 'mul': return this.let(this.dialect === 'gl' ? `(${a} * ${b}) * onev` : `${a} * ${b}`);
       case 'div': return this.let(`${a} / ${b}`);
       case 'pow': return this.pow(a, b);
       // NaN propagates like the CPU backend (PyTorch's maximum/minimum).
@@ -214,12 +232,16 @@ export class Emitter {
   coords(idx: string, shape: readonly number[]): string[] {
     const nd = shape.length;
     if (nd === 0) return [];
-    if (nd === 1) return [idx];
+    if (nd === 1) return [/^[\w.]+$/.test(idx) ? idx : `(${idx})`];
     const out: string[] = new Array(nd);
-    let rest = idx;
+    let rest = /^[\w.]+$/.test(idx) ? idx : this.let(idx, 'ix');
     let total = shape.reduce((p, s) => p * s, 1);
     for (let d = nd - 1; d >= 1; d--) {
       const S = shape[d]!;
+      if (S === 1) {
+        out[d] = '0';
+        continue;
+      }
       const q = this.tmp('q');
       const r = this.tmp('r');
       this.line(`let ${q} = Math.floor(${rest} / ${flit(S)});`);
@@ -244,8 +266,10 @@ export function offsetExpr(offset: number, coords: readonly string[], strides: r
   if (offset !== 0) terms.push(lit(offset));
   coords.forEach((c, d) => {
     const s = strides[d]!;
-    if (s === 0) return;
-    terms.push(s === 1 ? c : `${c} * ${lit(s)}`);
+    // A literal 0 coordinate adds nothing (and gpu.js mistypes `0 + 0` as a GL index).
+    if (s === 0 || c === '0') return;
+    const cp = /^[\w.()]+$/.test(c) ? c : `(${c})`;
+    terms.push(s === 1 ? cp : `${cp} * ${lit(s)}`);
   });
   return terms.length ? terms.join(' + ') : '0';
 }

@@ -2,15 +2,14 @@ import {
   BackendError, cpuBackend, isContiguous, numelOf,
   type Backend, type BinaryOp, type DType, type KernelName, type ReduceOp, type Storage, type TypedArray, type UnaryOp, type View,
 } from '@tsgrad/tensor';
-import { GPU, type DeviceArray, type GpuInstance, type GpuKernel, type KernelArg } from './gpujs';
+import { GPU, type DeviceArray, type GpuInstance, type GpuKernel } from './gpujs';
 import { chooseMode, isGlMode, parseMode, type GpuMode, type ModeChoice, type RequestedMode } from './modes';
 import { KernelCache, type CacheEntry } from './kernel-cache';
-import {
-  copyIntoKernel, elementwiseKernel, gatherKernel, matmulKernel, reduceKernel, scatterAddKernel,
-  type ElementwiseOp, type KernelSpec, type OperandDesc,
-} from './kernels';
-import { MemoryTracker, deviceBytes, type Cell, type MemoryStats } from './memory';
+import { copyIntoKernel, evaluateKernel, gatherKernel, matmulKernel, reduceKernel, scatterAddKernel, type KernelSpec } from './kernels';
+import { Buffer, LazyNode, opsOf, sourceOfNode, type Access, type ElementwiseOp, type Source } from './graph';
+import { MemoryTracker, deviceBytes, isTexture, type Cell, type MemoryStats } from './memory';
 import { env } from './node-builtins';
+import { TexturePool, installPool, registerPool } from './texture-pool';
 
 /** Indices and sizes are computed in float32 in the kernels: exact below 2^24. */
 export const MAX_ELEMENTS = 1 << 24;
@@ -26,20 +25,36 @@ export interface GpuBackendOptions {
    * mode's measured crossover). 0 runs everything it can on the gpu.
    */
   minElements?: number;
+  /**
+   * Record elementwise ops and compute them inside the kernel that first needs them
+   * (one pass over memory for a chain of ops). Default true; TSGRAD_GPU_FUSE=0 turns
+   * it off (every op its own kernel, for comparison).
+   */
+  fuse?: boolean;
   /** Compiled kernels kept (least recently used evicted and destroyed); default 256. */
   kernelCacheSize?: number;
   /** GL modes: output bytes the kept kernels may pin (each keeps its last output texture); default 256 MiB. */
   kernelCacheBytes?: number;
-  /** GL modes: force a collection of unreachable tensors after this many new device bytes (default 256 MiB, 0 = never). */
+  /** Force a collection of unreachable tensors (running their finalizers now) after this many new device bytes; default 256 MiB, 0 = never. */
   memoryPressureBytes?: number;
+  /** The same threshold counted in new device arrays (each GL texture has a fixed cost); default 8192. */
+  memoryPressureArrays?: number;
+  /** GL modes: bytes of released textures kept for reuse (allocating one costs more than most kernels); default 256 MiB, 0 = off. */
+  texturePoolBytes?: number;
 }
 
-/** Default minElements per mode: the crossover sizes measured by bench/gpu.ts on the 2-core CI machine. */
+/**
+ * Default minElements per mode, from bench/gpu.ts on the 2-core CI machine: headless
+ * GL (llvmpipe) overtakes the CPU between 1e4 and 1e5 elements for transcendental
+ * ops (a fused chain already at 1e4); webasm wins only for arithmetic and fused
+ * chains of it from ~1e5 (its Math.exp/log are calls out to JS). The browser GL
+ * modes are unmeasured here and use the headless GL value.
+ */
 export const DEFAULT_MIN_ELEMENTS: Record<GpuMode, number> = {
-  headlessgl: 16384,
-  webgl2: 4096,
-  webgl: 4096,
-  webasm: 65536,
+  headlessgl: 65536,
+  webgl2: 65536,
+  webgl: 65536,
+  webasm: 100000,
 };
 
 export interface GpuStats extends MemoryStats {
@@ -51,25 +66,38 @@ export interface GpuStats extends MemoryStats {
   kernelsCompiled: number;
   kernelsCached: number;
   kernelsEvicted: number;
+  /** Evicted kernels destroyed (GL programs and textures freed). */
+  kernelsDestroyed: number;
+  /** Evicted kernels kept until the last tensor they produced is released. */
+  kernelsPendingDestroy: number;
+  /** GL modes: bytes of released textures waiting for reuse. */
+  pooledBytes: number;
+  /** GL modes: outputs rendered into a recycled texture instead of a new one. */
+  texturesReused: number;
 }
 
 const ONE_FLOAT = new Set<DType>(['float32', 'bool']);
 
 /**
- * Device storage: a texture (GL modes) or a Float32Array (webasm) holding float32
- * values (bool as 0/1), or — until something is written into it — just a constant,
- * which kernels take as a uniform (scalars, zeros, ones never touch device memory).
+ * Device storage: float32 values (bool as 0/1) held as one of
+ *  - a constant (scalars, zeros, ones: kernels take it as a uniform, no memory),
+ *  - a device buffer (a texture in GL modes, a Float32Array in webasm),
+ *  - a recorded elementwise op, computed by the first kernel that reads it.
  */
 export class GpuStorage implements Storage {
   disposed = false;
+  constant: number | null = null;
+  buf: Buffer | null = null;
+  node: LazyNode | null = null;
   constructor(
     readonly backend: GpuBackend,
     readonly dtype: DType,
     readonly size: number,
-    public constant: number | null,
-    readonly cell: Cell,
   ) {}
 }
+
+/** Most ops one kernel inlines (deeper records are computed into memory first). */
+export const MAX_FUSED_OPS = 16;
 
 /** A device array and the cached kernel that produced it (null: made on the host). */
 interface Launched {
@@ -83,6 +111,9 @@ interface State {
   gl: boolean;
   cache: KernelCache<GpuKernel>;
   memory: MemoryTracker;
+  /** GL modes: released output textures kept for reuse. */
+  pool: TexturePool | null;
+  poolInstalled: boolean;
 }
 
 function nested(shape: readonly number[], strides: readonly number[]): boolean {
@@ -139,7 +170,11 @@ export class GpuBackend implements Backend {
   private readonly kernelCacheSize: number;
   private readonly kernelCacheBytes: number;
   private readonly memoryPressureBytes: number;
+  private readonly memoryPressureArrays: number;
+  private readonly texturePoolBytes: number;
   private warnedLarge = false;
+  /** Record elementwise ops and compute them inside their consumers' kernels. */
+  fuse: boolean;
 
   constructor(options: GpuBackendOptions = {}) {
     this.name = options.name ?? 'gpu';
@@ -152,9 +187,12 @@ export class GpuBackend implements Backend {
     if (this.minElementsOption !== undefined && !(this.minElementsOption >= 0)) {
       throw new BackendError(`GpuBackend: minElements expected a number >= 0, got ${String(options.minElements ?? envMin)}`);
     }
+    this.fuse = options.fuse ?? env('TSGRAD_GPU_FUSE') !== '0';
     this.kernelCacheSize = options.kernelCacheSize ?? 256;
     this.kernelCacheBytes = options.kernelCacheBytes ?? 256 * 1024 * 1024;
     this.memoryPressureBytes = options.memoryPressureBytes ?? 256 * 1024 * 1024;
+    this.memoryPressureArrays = options.memoryPressureArrays ?? 8192;
+    this.texturePoolBytes = options.texturePoolBytes ?? 256 * 1024 * 1024;
   }
 
   // ---------- setup and reporting ----------
@@ -171,7 +209,9 @@ export class GpuBackend implements Backend {
         choice,
         gl,
         cache: new KernelCache<GpuKernel>(this.kernelCacheSize, this.kernelCacheBytes, (k) => k.destroy()),
-        memory: new MemoryTracker(gl ? this.memoryPressureBytes : 0),
+        memory: new MemoryTracker(this.memoryPressureBytes, this.memoryPressureArrays),
+        pool: gl && this.texturePoolBytes > 0 ? new TexturePool(this.texturePoolBytes) : null,
+        poolInstalled: false,
       };
       return this.state;
     } catch (e) {
@@ -242,6 +282,10 @@ export class GpuBackend implements Backend {
       kernelsCompiled: s.cache.compiled,
       kernelsCached: s.cache.size,
       kernelsEvicted: s.cache.evicted,
+      kernelsDestroyed: s.cache.destroyedCount,
+      kernelsPendingDestroy: s.cache.pending,
+      pooledBytes: s.pool?.bytes ?? 0,
+      texturesReused: s.pool?.reused ?? 0,
     };
   }
 
@@ -315,39 +359,40 @@ export class GpuBackend implements Backend {
 
   // ---------- storage ----------
 
-  private cellFor(out: Launched): Cell {
+  /** Wraps a kernel output (or an upload) as a tracked device buffer. */
+  private newBuffer(out: Launched, size: number): Buffer {
     const s = this.init();
     const entry = out.entry;
     if (entry) entry.live++;
-    return { array: out.array, bytes: deviceBytes(out.array), onRelease: entry ? () => s.cache.released(entry) : null };
+    const cell: Cell = {
+      live: true,
+      texture: isTexture(out.array) ? out.array : null,
+      bytes: deviceBytes(out.array),
+      onRelease: entry ? () => s.cache.released(entry) : null,
+    };
+    const buf = new Buffer(out.array, size, cell);
+    s.memory.added(cell);
+    s.memory.track(buf, cell);
+    return buf;
   }
 
-  private newStorage(dtype: DType, size: number, out: Launched): GpuStorage {
-    const s = this.init();
-    const cell = this.cellFor(out);
-    const st = new GpuStorage(this, dtype, size, null, cell);
-    s.memory.added(cell);
-    s.memory.track(st, cell);
+  /** Frees a buffer now, unless a recorded op still reads it (then the GC frees it). */
+  private dropBuffer(buf: Buffer | null): void {
+    if (!buf || buf.captured || !this.state) return;
+    this.state.memory.untrack(buf.cell);
+    this.state.memory.release(buf.cell);
+  }
+
+  private bufferStorage(dtype: DType, buf: Buffer): GpuStorage {
+    const st = new GpuStorage(this, dtype, buf.size);
+    st.buf = buf;
     return st;
   }
 
   private constantStorage(dtype: DType, size: number, value: number): GpuStorage {
-    const v = dtype === 'bool' ? (value !== 0 ? 1 : 0) : Math.fround(value);
-    return new GpuStorage(this, dtype, size, v, { array: null, bytes: 0, onRelease: null });
-  }
-
-  /** Replaces a storage's contents with a new device array (in-place writes). */
-  private replaceArray(st: GpuStorage, out: Launched): void {
-    const s = this.init();
-    const hadArray = st.cell.array !== null;
-    s.memory.release(st.cell);
-    const c = this.cellFor(out);
-    st.cell.array = c.array;
-    st.cell.bytes = c.bytes;
-    st.cell.onRelease = c.onRelease;
-    st.constant = null;
-    s.memory.added(st.cell);
-    if (!hadArray) s.memory.track(st, st.cell);
+    const st = new GpuStorage(this, dtype, size);
+    st.constant = dtype === 'bool' ? (value !== 0 ? 1 : 0) : Math.fround(value);
+    return st;
   }
 
   private check(st: Storage): GpuStorage {
@@ -355,6 +400,18 @@ export class GpuBackend implements Backend {
     const g = st as GpuStorage;
     if (g.disposed) throw new BackendError('gpu backend: this tensor (or a tensor sharing its storage) was disposed; it cannot be used any more');
     return g;
+  }
+
+  /** What kernels read for a storage. */
+  private source(st: GpuStorage): Source {
+    if (st.constant !== null) return { kind: 'const', value: st.constant };
+    if (st.buf) return { kind: 'buf', buf: st.buf };
+    if (st.node) return sourceOfNode(st.node);
+    throw new BackendError('gpu backend: internal error, storage without data');
+  }
+
+  private access(v: View): Access {
+    return { src: this.source(this.check(v.storage)), offset: v.offset, strides: v.strides };
   }
 
   fromTypedArray(data: TypedArray, dtype: DType): Storage {
@@ -369,7 +426,7 @@ export class GpuBackend implements Backend {
       else f.set(data as ArrayLike<number>);
     }
     if (f.length === 0) return this.constantStorage(dtype, 0, 0);
-    return this.newStorage(dtype, f.length, this.upload(f === data ? new Float32Array(f) : f));
+    return this.bufferStorage(dtype, this.newBuffer(this.upload(f === data ? new Float32Array(f) : f), f.length));
   }
 
   /** Host floats to a device array (the caller's array is not kept in GL modes). */
@@ -377,7 +434,7 @@ export class GpuBackend implements Backend {
     const st = this.init();
     this.counters.uploads++;
     if (!st.gl) return { array: f, entry: null };
-    return this.launch({ key: `${st.choice.mode}|upload|${f.length}`, source: 'function(a0, nanv, infv) { return a0[this.thread.x]; }', outSize: f.length }, [f]);
+    return this.launch({ key: `${st.choice.mode}|upload|${f.length}`, source: 'function(a0, nanv, infv, onev) { return a0[this.thread.x]; }', outSize: f.length, args: [f] });
   }
 
   full(size: number, value: number, dtype: DType): Storage {
@@ -385,12 +442,28 @@ export class GpuBackend implements Backend {
     return this.constantStorage(dtype, size, value);
   }
 
-  /** The whole (non-constant) storage as host floats: one readback. */
-  private hostArray(st: GpuStorage): Float32Array {
-    const a = st.cell.array!;
-    this.counters.readbacks++;
-    if (a instanceof Float32Array) return a;
-    return a.toArray();
+  /** Computes a recorded op's values into device memory (no-op for buffers and constants). */
+  private materialize(st: GpuStorage): void {
+    const node = st.node;
+    if (!node) return;
+    if (!node.result) {
+      const spec = evaluateKernel(this.dialect(), { kind: 'lazy', node }, st.size);
+      const buf = this.newBuffer(this.launch(spec), st.size);
+      if (node.captured) buf.captured = true;
+      node.result = buf;
+      this.state!.memory.maybeCollect();
+    }
+    st.buf = node.result;
+    st.node = null;
+  }
+
+  /**
+   * Computes the values of these gpu tensors now (they are otherwise computed by the
+   * first kernel or read that needs them). For timing, and to cap what a long-lived
+   * result keeps alive.
+   */
+  evaluate(...views: View[]): void {
+    for (const v of views) if (v.storage.backend === this) this.materialize(this.check(v.storage));
   }
 
   read(view: View): TypedArray {
@@ -402,7 +475,10 @@ export class GpuBackend implements Backend {
       out.fill(view.dtype === 'bool' ? (st.constant !== 0 ? 1 : 0) : st.constant);
       return out;
     }
-    const host = this.hostArray(st);
+    this.materialize(st);
+    const a = st.buf!.array;
+    this.counters.readbacks++;
+    const host = a instanceof Float32Array ? a : a.toArray();
     if (isContiguous(view.shape, view.strides) && view.dtype !== 'bool') {
       for (let i = 0; i < n; i++) out[i] = host[view.offset + i]!;
       return out;
@@ -415,15 +491,16 @@ export class GpuBackend implements Backend {
     const st = storage as GpuStorage;
     if (st.disposed) return;
     st.disposed = true;
-    if (st.cell.array && this.state) {
-      this.state.memory.untrack(st.cell);
-      this.state.memory.release(st.cell);
-    }
+    const buf = st.buf ?? st.node?.result ?? null;
+    st.buf = null;
+    st.node = null;
+    st.constant = null;
+    this.dropBuffer(buf);
   }
 
   // ---------- running kernels ----------
 
-  private launch(spec: KernelSpec, args: KernelArg[]): Launched {
+  private launch(spec: KernelSpec): Launched {
     const s = this.init();
     const entry = s.cache.get(spec.key, () => {
       try {
@@ -440,48 +517,40 @@ export class GpuBackend implements Backend {
           loopMaxIterations: MAX_ELEMENTS,
         });
       } catch (e) {
-        throw new BackendError(`gpu backend: gpu.js could not create kernel ${spec.key}: ${(e as Error).message}`);
+        throw new BackendError(`gpu backend: gpu.js could not create a kernel in mode ${s.choice.mode}: ${(e as Error).message}\n${spec.source}`);
       }
     }, s.gl ? Math.ceil(spec.outSize / 4) * 16 : 0);
     let out: DeviceArray;
     try {
-      out = entry.kernel(...args, NaN, Infinity);
+      out = entry.kernel(...spec.args, NaN, Infinity, 1);
     } catch (e) {
-      throw new BackendError(`gpu backend: kernel ${spec.key} failed in mode ${s.choice.mode}: ${(e as Error).message}\n${spec.source}`);
+      throw new BackendError(`gpu backend: a kernel failed in mode ${s.choice.mode}: ${(e as Error).message}\n${spec.source}`);
     }
     this.counters.kernelRuns++;
+    if (s.pool && !s.poolInstalled && !(out instanceof Float32Array)) {
+      s.poolInstalled = true;
+      installPool(out);
+      registerPool((out as unknown as { context: object }).context, s.pool);
+    }
     return { array: out, entry };
   }
 
   /** Runs a kernel whose output becomes a new storage. */
-  private runToStorage(spec: KernelSpec, args: KernelArg[], dtype: DType): GpuStorage {
+  private runToStorage(spec: KernelSpec, dtype: DType): GpuStorage {
     if (spec.outSize === 0) return this.constantStorage(dtype, 0, 0);
-    const st = this.newStorage(dtype, spec.outSize, this.launch(spec, args));
+    const st = this.bufferStorage(dtype, this.newBuffer(this.launch(spec), spec.outSize));
     this.state!.memory.maybeCollect();
     return st;
   }
 
-  private desc(v: View): OperandDesc {
-    const st = this.check(v.storage);
-    return { constant: st.constant !== null, storageSize: st.size, offset: v.offset, strides: v.strides };
-  }
-
-  private arg(v: View): KernelArg {
-    const st = this.check(v.storage);
-    return st.constant !== null ? st.constant : st.cell.array!;
-  }
-
-  /** Gives a constant storage device memory (for kernels that index into it). */
-  private materialize(v: View): View {
-    const st = this.check(v.storage);
-    if (st.constant === null || st.size === 0) return v;
-    const spec: KernelSpec = { key: `${this.init().choice.mode}|fill|${st.size}`, source: 'function(a0, nanv, infv) { return a0; }', outSize: st.size };
-    this.replaceArray(st, this.launch(spec, [st.constant]));
-    return v;
-  }
-
   private dialect() {
     return this.init().gl ? 'gl' as const : 'wasm' as const;
+  }
+
+  /** Gives a recorded input device memory when a kernel would recompute it many times. */
+  private settle(v: View, minOps: number): void {
+    const st = this.check(v.storage);
+    if (st.node && !st.node.result && st.node.ops >= minOps) this.materialize(st);
   }
 
   private elementwise(what: ElementwiseOp, views: readonly View[], outShape: readonly number[], outDtype: DType): Storage {
@@ -498,8 +567,24 @@ export class GpuBackend implements Backend {
       const value = cpu.read({ storage: r, shape: [], strides: [], offset: 0, dtype: outDtype })[0]!;
       return this.constantStorage(outDtype, n, value);
     }
-    const spec = elementwiseKernel(this.dialect(), what, outShape, views.map((v) => this.desc(v)));
-    return this.runToStorage(spec, views.map((v) => this.arg(v)), outDtype);
+    if (n === 0) return this.constantStorage(outDtype, 0, 0);
+    // A broadcast (stride-0) read of a recorded op would recompute it per repeat.
+    // A broadcast (stride-0) read of a recorded op recomputes it per repeat: fine for one op.
+    views.forEach((v) => {
+      if (numelOf(v.shape) > 4 * this.check(v.storage).size) this.settle(v, 3);
+    });
+    let acc = views.map((v) => this.access(v));
+    let ops = 1 + acc.reduce((t, a) => t + opsOf(a.src), 0);
+    if (ops > MAX_FUSED_OPS) {
+      views.forEach((v) => this.materialize(this.check(v.storage)));
+      acc = views.map((v) => this.access(v));
+      ops = 1;
+    }
+    this.capture(acc);
+    const st = new GpuStorage(this, outDtype, n);
+    st.node = new LazyNode(what, [...outShape], acc, ops, n);
+    if (!this.fuse) this.materialize(st);
+    return st;
   }
 
   unary(op: UnaryOp, x: View, outDtype: DType): Storage {
@@ -516,46 +601,73 @@ export class GpuBackend implements Backend {
   }
 
   reduce(op: ReduceOp, x: View, axes: readonly number[], outDtype: DType): Storage {
-    this.materialize(x);
-    const spec = reduceKernel(this.dialect(), op, x.shape, this.desc(x), axes);
+    const spec = reduceKernel(this.dialect(), op, x.shape, this.access(x), axes);
     if (op === 'argmax' || op === 'argmin') {
       // int32 lives on the CPU: the indices come back (exact floats below 2^24).
       if (spec.outSize === 0) return cpuBackend().full(0, 0, outDtype);
-      const out = this.launch(spec, [this.arg(x)]).array;
+      const out = this.launch(spec).array;
       this.counters.readbacks++;
       const host = out instanceof Float32Array ? out : out.toArray();
       if (!(out instanceof Float32Array)) out.delete();
       return cpuBackend().fromTypedArray(Int32Array.from(host.subarray(0, spec.outSize)), outDtype);
     }
-    return this.runToStorage(spec, [this.arg(x)], outDtype);
+    return this.runToStorage(spec, outDtype);
   }
 
   matmul(a: View, b: View, outShape: readonly number[], outDtype: DType): Storage {
-    this.materialize(a);
-    this.materialize(b);
+    // Each input element is read once per output row/column: compute recorded inputs first.
+    this.settle(a, 1);
+    this.settle(b, 1);
     const K = a.shape[a.shape.length - 1]!;
-    const spec = matmulKernel(this.dialect(), outShape, K, this.desc(a), this.desc(b));
-    return this.runToStorage(spec, [this.arg(a), this.arg(b)], outDtype);
+    return this.runToStorage(matmulKernel(this.dialect(), outShape, K, this.access(a), this.access(b)), outDtype);
   }
 
   gather(x: View, dim: number, index: View, outDtype: DType): Storage {
-    this.materialize(x);
-    const spec = gatherKernel(this.dialect(), this.desc(x), dim, index.shape, this.desc(index));
-    const out = this.runToStorage(spec, [this.arg(x), this.arg(index)], outDtype);
+    const out = this.runToStorage(gatherKernel(this.dialect(), this.access(x), dim, index.shape, this.access(index)), outDtype);
     this.releaseTransient(index);
     return out;
   }
 
   scatterAdd(base: View, dim: number, index: View, src: View): Storage {
-    const spec = scatterAddKernel(this.dialect(), base.shape, this.desc(base), dim, index.shape, this.desc(index), this.desc(src));
-    const out = this.runToStorage(spec, [this.arg(base), this.arg(index), this.arg(src)], base.dtype);
+    const n = numelOf(base.shape);
+    if (n === 0) return this.constantStorage(base.dtype, 0, 0);
+    // Recorded like an elementwise op: gather's gradient (zeros + a scatter) then costs
+    // nothing until the kernel that reads it (e.g. the rest of the softmax gradient).
+    [index, src].forEach((v) => this.settle(v, 2));
+    const acc = [base, index, src].map((v) => this.access(v));
+    const ops = 2 + acc.reduce((t, a) => t + opsOf(a.src), 0);
+    if (!this.fuse || ops > MAX_FUSED_OPS) {
+      const spec = scatterAddKernel(this.dialect(), base.shape, acc[0]!, dim, index.shape, acc[1]!, acc[2]!);
+      const out = this.runToStorage(spec, base.dtype);
+      this.releaseTransient(index);
+      return out;
+    }
+    this.capture(acc);
+    const st = new GpuStorage(this, base.dtype, n);
+    st.node = new LazyNode({ kind: 'scatter', dim, indexShape: [...index.shape] }, [...base.shape], acc, ops, n);
     this.releaseTransient(index);
-    return out;
+    return st;
+  }
+
+  private capture(acc: readonly Access[]): void {
+    for (const a of acc) {
+      if (a.src.kind === 'buf') a.src.buf.captured = true;
+      else if (a.src.kind === 'lazy') a.src.node.captured = true;
+    }
   }
 
   /** int32 storages here are index copies made for one kernel: free them at once. */
   private releaseTransient(v: View): void {
     if (v.dtype === 'int32') this.dispose(v.storage);
+  }
+
+  /** Gives `st` new contents (an in-place write): recorded ops keep reading the old ones. */
+  private replace(st: GpuStorage, next: { buf?: Buffer; node?: LazyNode; constant?: number }): void {
+    const old = st.buf ?? st.node?.result ?? null;
+    st.buf = next.buf ?? null;
+    st.node = next.node ?? null;
+    st.constant = next.constant ?? null;
+    if (old && old !== st.buf) this.dropBuffer(old);
   }
 
   copyStrided(src: View, dst: View): void {
@@ -566,21 +678,21 @@ export class GpuBackend implements Backend {
     const s = this.check(src.storage);
     if (whole) {
       if (s.constant !== null) {
-        if (d.cell.array) {
-          this.init().memory.untrack(d.cell);
-          this.init().memory.release(d.cell);
-        }
-        d.constant = s.constant;
+        this.replace(d, { constant: s.constant });
         return;
       }
-      const spec = elementwiseKernel(this.dialect(), { kind: 'unary', op: 'copy', toBool: false }, dst.shape, [this.desc(src)]);
-      this.replaceArray(d, this.launch(spec, [this.arg(src)]));
+      // A recorded copy: computed (fused into its consumer) when needed.
+      const a = this.access(src);
+      if (a.src.kind === 'buf') a.src.buf.captured = true;
+      else if (a.src.kind === 'lazy') a.src.node.captured = true;
+      const node = new LazyNode({ kind: 'unary', op: 'copy', toBool: false }, [...dst.shape], [a], 1 + opsOf(a.src), n);
+      this.replace(d, { node });
+      if (!this.fuse || node.ops > MAX_FUSED_OPS) this.materialize(d);
       return;
     }
     if (nested(dst.shape, dst.strides)) {
-      const old: OperandDesc = { constant: d.constant !== null, storageSize: d.size, offset: 0, strides: [1] };
-      const spec = copyIntoKernel(this.dialect(), d.size, old, dst.shape, dst.strides, dst.offset, this.desc(src));
-      this.replaceArray(d, this.launch(spec, [this.arg(src), d.constant !== null ? d.constant : d.cell.array!]));
+      const spec = copyIntoKernel(this.dialect(), d.size, this.source(d), dst.shape, dst.strides, dst.offset, this.access(src));
+      this.replace(d, { buf: this.newBuffer(this.launch(spec), d.size) });
       return;
     }
     // Overlapping or reversed destination strides: write on the host.
@@ -598,7 +710,7 @@ export class GpuBackend implements Backend {
         idx[k] = 0;
       }
     }
-    this.replaceArray(d, this.upload(host));
+    this.replace(d, { buf: this.newBuffer(this.upload(host), d.size) });
   }
 
   /** Destroys every cached kernel (tensors stay valid; kernels recompile on use). */

@@ -1,70 +1,191 @@
-import type { BinaryOp, ReduceOp, UnaryOp } from '@tsgrad/tensor';
+import type { ReduceOp } from '@tsgrad/tensor';
 import { Emitter, coalesce, lit, offsetExpr, type Dialect } from './codegen';
+import type { Access, Buffer, LazyNode, Source } from './graph';
+import type { KernelArg } from './gpujs';
 
 /*
- * Source builders: each returns the gpu.js kernel source for one (op, shapes,
- * strides) signature. The backend caches compiled kernels by that same key.
- * Every kernel's parameters are the operands a0…ak (a texture/array, or a number
- * for a constant operand) followed by the uniforms nanv and infv.
+ * Source builders. A kernel's parameters are the buffers and uniforms it reads (in
+ * the order first read), then the uniforms nanv and infv. Reading a lazy node
+ * inlines its op (and, recursively, its operands') at the index being read. The
+ * cache key is the source text plus the input and output sizes.
  */
-
-/** How an operand reaches the kernel: a device array, or a uniform constant. */
-export interface OperandDesc {
-  constant: boolean;
-  /** Elements in the operand's storage (a kernel is compiled per input size). */
-  storageSize: number;
-  offset: number;
-  strides: readonly number[];
-}
 
 export interface KernelSpec {
   key: string;
   source: string;
   /** Output elements (the kernel's 1-D output length). */
   outSize: number;
+  args: KernelArg[];
 }
 
-function operandKey(o: OperandDesc): string {
-  return o.constant ? 'c' : `t${o.storageSize}@${o.offset}:${o.strides.join(',')}`;
+function contiguous(shape: readonly number[]): number[] {
+  const st = new Array<number>(shape.length);
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    st[d] = acc;
+    acc *= shape[d]!;
+  }
+  return st;
 }
 
-function params(count: number): string {
-  return [...Array.from({ length: count }, (_, k) => `a${k}`), 'nanv', 'infv'].join(', ');
+/** Whether `a` reads an unevaluated recorded op of exactly `shape` element by element. */
+export function sameLayout(a: Access, shape: readonly number[]): boolean {
+  if (a.src.kind !== 'lazy' || a.src.node.result || a.offset !== 0) return false;
+  const ns = a.src.node.outShape;
+  if (ns.length !== shape.length || ns.some((d, i) => d !== shape[i])) return false;
+  const cs = contiguous(shape);
+  return a.strides.every((st, d) => st === cs[d] || shape[d] === 1);
 }
 
-function wrap(count: number, em: Emitter, result: string): string {
-  return `function(${params(count)}) {\n  ${em.lines.join('\n  ')}\n  return ${result};\n}`;
+export class Builder {
+  readonly em: Emitter;
+  readonly args: KernelArg[] = [];
+  private readonly names: string[] = [];
+  private readonly paramOf = new Map<string, string>();
+  private readonly memo: Map<string, string>[] = [new Map()];
+
+  /** @param _what names the kernel kind (for readers; the cache key is the source). */
+  constructor(readonly dialect: Dialect, _what: string) {
+    this.em = new Emitter(dialect);
+  }
+
+  /** Runs emit inside a block (a loop body): values read there are not reused outside. */
+  scope(emit: () => void): void {
+    this.memo.push(new Map());
+    emit();
+    this.memo.pop();
+  }
+
+  private param(id: string, arg: KernelArg): string {
+    let p = this.paramOf.get(id);
+    if (!p) {
+      p = `a${this.names.length}`;
+      this.names.push(p);
+      this.paramOf.set(id, p);
+      this.args.push(arg);
+    }
+    return p;
+  }
+
+  private recall(k: string): string | undefined {
+    for (let i = this.memo.length - 1; i >= 0; i--) {
+      const v = this.memo[i]!.get(k);
+      if (v) return v;
+    }
+    return undefined;
+  }
+
+  /** The value of `src` at flat index `off` (source text). */
+  load(src: Source, off: string): string {
+    if (src.kind === 'const') {
+      const v = src.value;
+      const p = this.param(`c:${Object.is(v, -0) ? '-0' : String(v)}`, v);
+      return p;
+    }
+    if (src.kind === 'buf') return this.loadBuf(src.buf, off);
+    const node = src.node;
+    if (node.result) return this.loadBuf(node.result, off);
+    const mk = `n${node.id}@${off}`;
+    const hit = this.recall(mk);
+    if (hit) {
+      return hit;
+    }
+    const r = this.loadNode(node, this.em.coords(off, node.outShape));
+    this.memo[this.memo.length - 1]!.set(mk, r);
+    return r;
+  }
+
+  /**
+   * A recorded op's value at coordinates of its own shape. Operands that are
+   * recorded ops of the same shape read contiguously get the same coordinates (no
+   * index arithmetic); others are read at their flat offset.
+   */
+  loadNode(node: LazyNode, coords: readonly string[]): string {
+    if (node.result) return this.loadBuf(node.result, offsetExpr(0, coords, contiguous(node.outShape)));
+    const mk = `n${node.id}@(${coords.join(',')})`;
+    const hit = this.recall(mk);
+    if (hit) {
+      return hit;
+    }
+    if (node.what.kind === 'scatter') {
+      const r = this.scatterAt(node, node.what.dim, node.what.indexShape, coords);
+      this.memo[this.memo.length - 1]!.set(mk, r);
+      return r;
+    }
+    const vals = node.operands.map((o) => {
+      if (sameLayout(o, node.outShape)) return this.loadNode((o.src as { node: LazyNode }).node, coords);
+      return this.load(o.src, offsetExpr(o.offset, coords, o.strides));
+    });
+    const what = node.what;
+    let r: string;
+    if (what.kind === 'unary') r = this.em.unary(what.op, vals[0]!);
+    else if (what.kind === 'binary') r = this.em.binary(what.op, vals[0]!, vals[1]!);
+    else r = this.em.let(`${vals[0]} !== 0.0 ? ${vals[1]} : ${vals[2]}`);
+    if (what.kind !== 'where' && what.toBool) r = this.em.toBool(r);
+    this.memo[this.memo.length - 1]!.set(mk, r);
+    return r;
+  }
+
+  /** base[p] + Σ_k src[p with p[dim] = k] where index[same] == p[dim]: scatterAdd at p. */
+  scatterAt(node: LazyNode, dim: number, indexShape: readonly number[], coords: readonly string[]): string {
+    const [base, index, src] = node.operands as [Access, Access, Access];
+    const em = this.em;
+    const acc = em.tmp('acc');
+    em.line(`let ${acc} = ${this.loadAt(base, coords)};`);
+    const shape = node.outShape;
+    const K = indexShape[dim]!;
+    if (K > 0 && indexShape.every((s) => s > 0)) {
+      const inside = shape.map((_, d) => d).filter((d) => d !== dim && indexShape[d]! < shape[d]!).map((d) => `${coords[d]} < ${indexShape[d]}`);
+      em.line(`if (${inside.length ? inside.join(' && ') : 'true'}) {`);
+      this.scope(() => {
+        const k = em.tmp('k');
+        em.line(`for (let ${k} = 0; ${k} < ${K}; ${k}++) {`);
+        this.scope(() => {
+          const q = coords.map((c, d) => (d === dim ? k : c));
+          const iv = this.loadAt(index, q);
+          em.line(`if (${iv} === ${coords[dim]}) {`);
+          this.scope(() => em.line(`${acc} += ${this.loadAt(src, q)};`));
+          em.line('}');
+        });
+        em.line('}');
+      });
+      em.line('}');
+    }
+    return acc;
+  }
+
+  /** `access` at the given coordinates (one expression per dim of its strides). */
+  loadAt(a: Access, coords: readonly string[]): string {
+    return this.load(a.src, offsetExpr(a.offset, coords, a.strides));
+  }
+
+  private loadBuf(buf: Buffer, off: string): string {
+    const p = this.param(`b:${buf.id}`, buf.array);
+    const mk = `${p}[${off}]`;
+    const hit = this.recall(mk);
+    if (hit) return hit;
+    const v = this.em.let(mk, 'v');
+    this.memo[this.memo.length - 1]!.set(mk, v);
+    return v;
+  }
+
+  build(result: string, outSize: number): KernelSpec {
+    const params = [...this.names, 'nanv', 'infv', 'onev'].join(', ');
+    const source = `function(${params}) {\n  ${this.em.lines.join('\n  ')}\n  return ${result};\n}`;
+    // The cache key is the source itself plus what the source does not say: the
+    // output length and each input's kind and length (gpu.js bakes input sizes into
+    // a compiled kernel). Equal keys therefore always mean interchangeable kernels.
+    const inputs = this.args.map((a) => (typeof a === 'number' ? 'u' : a instanceof Float32Array ? `f${a.length}` : `t${(a as { output: readonly number[] }).output.join('x')}`));
+    return { key: `${this.dialect}|${outSize}|${inputs.join(',')}|${source}`, source, outSize, args: this.args };
+  }
 }
 
-/** Loads each operand at the output position `idx` over `shape` (already coalesced). */
-function loadOperands(em: Emitter, idx: string, shape: readonly number[], ops: readonly OperandDesc[], strides: readonly (readonly number[])[]): string[] {
-  const coords = em.coords(idx, shape);
-  return ops.map((o, k) => (o.constant ? `a${k}` : em.let(`a${k}[${offsetExpr(o.offset, coords, strides[k]!)}]`, 'v')));
-}
-
-export type ElementwiseOp =
-  | { kind: 'unary'; op: UnaryOp; toBool: boolean }
-  | { kind: 'binary'; op: BinaryOp; toBool: boolean }
-  | { kind: 'where' };
-
-export function elementwiseKernel(dialect: Dialect, what: ElementwiseOp, outShape: readonly number[], ops: readonly OperandDesc[]): KernelSpec {
-  const n = outShape.reduce((p, s) => p * s, 1);
-  const c = coalesce(outShape, ops.map((o) => o.strides));
-  const em = new Emitter(dialect);
-  const i = em.let('this.thread.x', 'i');
-  const vals = loadOperands(em, i, c.shape, ops, c.strides);
-  let r: string;
-  if (what.kind === 'unary') r = em.unary(what.op, vals[0]!);
-  else if (what.kind === 'binary') r = em.binary(what.op, vals[0]!, vals[1]!);
-  else r = em.let(`${vals[0]} !== 0.0 ? ${vals[1]} : ${vals[2]}`);
-  if (what.kind !== 'where' && what.toBool) r = em.toBool(r);
-  const opName = what.kind === 'where' ? 'where' : `${what.op}${what.toBool ? '>bool' : ''}`;
-  const descs = ops.map((o, k) => ({ ...o, strides: c.strides[k]! }));
-  return {
-    key: `${dialect}|${opName}|${c.shape.join('x')}|${n}|${descs.map(operandKey).join('|')}`,
-    source: wrap(ops.length, em, r),
-    outSize: n,
-  };
+/** Writes a lazy (or any) source's values, contiguous over `size` elements. */
+export function evaluateKernel(dialect: Dialect, src: Source, size: number): KernelSpec {
+  const b = new Builder(dialect, `eval:${size}`);
+  const i = b.em.let('this.thread.x', 'i');
+  const v = b.load(src, i);
+  return b.build(v, size);
 }
 
 /** Chunk length of the pairwise sums: partial sums keep float32 error ~ (32 + R/32) ulps. */
@@ -72,37 +193,77 @@ const CHUNK = 32;
 
 /**
  * Reduces `x` (shape, strides, offset) over `axes`. Kept dims map from the output
- * index; reduced dims become nested loops with literal bounds.
+ * index; reduced dims become nested loops with literal bounds (gpu.js caps loops
+ * whose bound is an argument at 1000 iterations).
  */
-export function reduceKernel(dialect: Dialect, op: ReduceOp, shape: readonly number[], x: OperandDesc, axes: readonly number[]): KernelSpec {
-  const kept = shape.map((_, d) => d).filter((d) => !axes.includes(d));
-  const k = coalesce(kept.map((d) => shape[d]!), [kept.map((d) => x.strides[d]!)]);
-  const r = coalesce(axes.map((d) => shape[d]!), [axes.map((d) => x.strides[d]!)]);
-  const nOut = kept.reduce((p, d) => p * shape[d]!, 1);
-  const R = r.shape.reduce((p, s) => p * s, 1);
-  const em = new Emitter(dialect);
+export function reduceKernel(dialect: Dialect, op: ReduceOp, shape: readonly number[], x: Access, axes: readonly number[]): KernelSpec {
+  const keptDims = shape.map((_, d) => d).filter((d) => !axes.includes(d));
+  const nOut = keptDims.reduce((p, d) => p * shape[d]!, 1);
+  // Reading a recorded op of this very shape: address it by coordinates (no index
+  // arithmetic per element); otherwise by flat offsets over coalesced dims.
+  const direct = sameLayout(x, shape) && x.src.kind === 'lazy' ? x.src.node : null;
+  const k = direct ? { shape: keptDims.map((d) => shape[d]!), strides: [keptDims.map(() => 0)] } : coalesce(keptDims.map((d) => shape[d]!), [keptDims.map((d) => x.strides[d]!)]);
+  const redDims = direct ? axes.filter((d) => shape[d]! > 1) : [];
+  const r = direct ? { shape: redDims.map((d) => shape[d]!), strides: [redDims.map(() => 0)] } : coalesce(axes.map((d) => shape[d]!), [axes.map((d) => x.strides[d]!)]);
+  const R = axes.reduce((p, d) => p * shape[d]!, 1);
+  const b = new Builder(dialect, `reduce:${op}${direct ? `:direct:${shape.join('x')}/${axes.join(',')}` : ''}|${k.shape.join('x')}:${k.strides[0]!.join(',')}/${r.shape.join('x')}:${r.strides[0]!.join(',')}@${x.offset}`);
+  const em = b.em;
   const o = em.let('this.thread.x', 'o');
   const coords = em.coords(o, k.shape);
-  const base = em.let(offsetExpr(x.offset, coords, k.strides[0]!), 'base');
+  const base = direct ? '0' : em.let(offsetExpr(x.offset, coords, k.strides[0]!), 'base');
   const rs = r.shape;
   const rt = r.strides[0]!;
   const nl = rs.length;
   const jv = rs.map((_, d) => `j${d}`);
-  const at = (inner: string) => {
-    const terms = [base, ...jv.slice(0, nl - 1).map((j, d) => (rt[d] === 1 ? j : `${j} * ${lit(rt[d]!)}`)), rt[nl - 1] === 1 ? inner : `${inner} * ${lit(rt[nl - 1]!)}`];
-    return `a0[${terms.join(' + ')}]`;
+  const L = nl ? rs[nl - 1]! : 1;
+  /** Full coordinates of the element at reduced loop indices (direct mode). */
+  const fullCoords = (reduced: readonly string[]) => {
+    const c = new Array<string>(shape.length).fill('0');
+    keptDims.forEach((d, i) => (c[d] = coords[i]!));
+    redDims.forEach((d, i) => (c[d] = reduced[i]!));
+    return c;
   };
-  // Opens the outer reduced loops (all but the innermost), returns the closing text.
+  const at = (inner: string) => {
+    if (direct) return b.loadNode(direct, fullCoords([...jv.slice(0, nl - 1), inner]));
+    return b.load(x.src, [base, ...jv.slice(0, nl - 1).map((j, d) => (rt[d] === 1 ? j : `${j} * ${lit(rt[d]!)}`)), rt[nl - 1] === 1 ? inner : `${inner} * ${lit(rt[nl - 1]!)}`].join(' + '));
+  };
+  const first = () => (direct ? b.loadNode(direct, fullCoords(jv.map(() => '0'))) : b.load(x.src, base));
+  // Opens the outer reduced loops (all but the innermost); returns their closing.
   const openOuter = () => {
     for (let d = 0; d < nl - 1; d++) em.line(`for (let ${jv[d]} = 0; ${jv[d]} < ${rs[d]}; ${jv[d]}++) {`);
     return () => {
       for (let d = 0; d < nl - 1; d++) em.line('}');
     };
   };
-  const L = rs[nl - 1]!;
-  // The flat reduced index of (j0, …, inner), for argmax/argmin.
+  /** A loop over the innermost reduced dim; `body(index)` emits inside its own scope. */
+  const loop = (v: string, from: number, to: number, body: (idx: string) => void) => {
+    em.line(`for (let ${v} = ${from}; ${v} < ${to}; ${v}++) {`);
+    b.scope(() => body(v));
+    em.line('}');
+  };
+  /** Σ over the innermost dim of term(index), pairwise in chunks of 32. */
+  const pairwiseInto = (acc: string, term: (idx: string) => string) => {
+    const full = Math.floor(L / CHUNK);
+    if (full > 1) {
+      em.line(`for (let c = 0; c < ${full}; c++) {`);
+      b.scope(() => {
+        em.line('let p = 0.0;');
+        em.line(`for (let m = 0; m < ${CHUNK}; m++) {`);
+        b.scope(() => {
+          const idx = em.let(`c * ${CHUNK} + m`, 'ix');
+          em.line(`p += ${term(idx)};`);
+        });
+        em.line('}');
+        em.line(`${acc} += p;`);
+      });
+      em.line('}');
+      if (L % CHUNK) loop('m', full * CHUNK, L, (idx) => em.line(`${acc} += ${term(idx)};`));
+    } else {
+      loop('m', 0, L, (idx) => em.line(`${acc} += ${term(idx)};`));
+    }
+  };
   const flatIndex = (inner: string) => {
-    if (nl === 1) return inner;
+    if (nl <= 1) return inner;
     let acc = jv[0]!;
     for (let d = 1; d < nl - 1; d++) acc = `(${acc}) * ${rs[d]} + ${jv[d]}`;
     return `(${acc}) * ${L} + ${inner}`;
@@ -110,139 +271,127 @@ export function reduceKernel(dialect: Dialect, op: ReduceOp, shape: readonly num
 
   let result: string;
   if (nl === 0 || R === 0) {
-    // Nothing to reduce over (R = 1 after dropping size-1 dims, or an empty dim).
-    const first = R === 0 ? null : `a0[${base}]`;
-    switch (op) {
-      case 'sum': result = first ?? '0.0'; break;
-      case 'logSumExp': result = first ?? '-infv'; break;
-      case 'argmax': case 'argmin': result = '0.0'; break;
-      default: result = first ?? 'nanv';
+    // Nothing to reduce over (R = 1 once size-1 dims are dropped, or an empty dim).
+    if (R === 0) {
+      result = op === 'sum' ? '0.0' : op === 'logSumExp' ? '-infv' : op === 'argmax' || op === 'argmin' ? '0.0' : 'nanv';
+    } else {
+      const v = first();
+      switch (op) {
+        case 'sum': result = em.let(`${v} === 0.0 ? 0.0 : ${v}`); break;
+        case 'argmax': case 'argmin': result = '0.0'; break;
+        default: result = v;
+      }
     }
   } else if (op === 'sum') {
     const s = em.tmp('s');
     em.line(`let ${s} = 0.0;`);
     const close = openOuter();
-    const full = Math.floor(L / CHUNK);
-    if (full > 1) {
-      em.line(`for (let c = 0; c < ${full}; c++) { let p = 0.0; for (let m = 0; m < ${CHUNK}; m++) { p += ${at(`(c * ${CHUNK} + m)`)}; } ${s} += p; }`);
-      if (L % CHUNK) em.line(`for (let m = ${full * CHUNK}; m < ${L}; m++) { ${s} += ${at('m')}; }`);
-    } else {
-      em.line(`for (let m = 0; m < ${L}; m++) { ${s} += ${at('m')}; }`);
-    }
+    b.scope(() => pairwiseInto(s, at));
     close();
-    result = s;
+    // −0 sums to +0 as on the CPU (0 + −0): GLSL may fold the 0.0 + x away.
+    result = em.let(`${s} === 0.0 ? 0.0 : ${s}`);
   } else if (op === 'max' || op === 'min' || op === 'argmax' || op === 'argmin') {
     const better = op === 'max' || op === 'argmax' ? '>' : '<';
     const m = em.tmp('m');
     const idx = em.tmp('ix');
-    em.line(`let ${m} = a0[${base}];`);
+    em.line(`let ${m} = ${first()};`);
     em.line(`let ${idx} = 0.0;`);
     const close = openOuter();
-    // NaN wins and sticks (first NaN for argmax/argmin), like the CPU backend.
-    em.line(`for (let m = 0; m < ${L}; m++) { const v = ${at('m')}; if (v ${better} ${m} || (v !== v && ${m} === ${m})) { ${m} = v; ${idx} = ${flatIndex('m')}; } }`);
+    b.scope(() => loop('m', 0, L, (i) => {
+      const v = at(i);
+      // NaN wins and sticks (the first NaN for argmax/argmin), like the CPU backend.
+      em.line(`if (${v} ${better} ${m} || (${v} !== ${v} && ${m} === ${m})) { ${m} = ${v}; ${idx} = ${flatIndex(i)}; }`);
+    }));
     close();
     result = op === 'max' || op === 'min' ? m : idx;
   } else {
-    // logSumExp: max first, ±∞/NaN max returned as is (no ∞ − ∞), then Σ e^(x − max).
+    // logSumExp: the max first; a ±∞/NaN max is the answer (no ∞ − ∞); then Σ e^(x − max).
     const m = em.tmp('m');
-    em.line(`let ${m} = a0[${base}];`);
+    em.line(`let ${m} = ${first()};`);
     let close = openOuter();
-    em.line(`for (let m = 0; m < ${L}; m++) { const v = ${at('m')}; if (v > ${m} || v !== v) { ${m} = v; } }`);
+    b.scope(() => loop('m', 0, L, (i) => {
+      const v = at(i);
+      em.line(`if (${v} > ${m} || ${v} !== ${v}) { ${m} = ${v}; }`);
+    }));
     close();
     const s = em.tmp('s');
     em.line(`let ${s} = 0.0;`);
     em.line(`if (${m} === ${m} && ${m} < infv && ${m} > -infv) {`);
-    close = openOuter();
-    const full = Math.floor(L / CHUNK);
-    const term = (idx: string) => ({ lines: '', e: em.expFastExpr(`(${at(idx)} - ${m})`) });
-    if (full > 1) {
-      const t = term(`(c * ${CHUNK} + q)`);
-      em.line(`for (let c = 0; c < ${full}; c++) { let p = 0.0; for (let q = 0; q < ${CHUNK}; q++) { ${t.lines} p += ${t.e}; } ${s} += p; }`);
-      if (L % CHUNK) {
-        const t2 = term('q');
-        em.line(`for (let q = ${full * CHUNK}; q < ${L}; q++) { ${t2.lines} ${s} += ${t2.e}; }`);
-      }
-    } else {
-      const t = term('q');
-      em.line(`for (let q = 0; q < ${L}; q++) { ${t.lines} ${s} += ${t.e}; }`);
-    }
-    close();
-    const lg = em.log(s);
-    em.line(`${m} = ${m} + ${lg};`);
+    b.scope(() => {
+      close = openOuter();
+      b.scope(() => pairwiseInto(s, (i) => em.expFastExpr(`(${at(i)} - ${m})`)));
+      close();
+      const lg = em.log(s);
+      em.line(`${m} = ${m} + ${lg};`);
+    });
     em.line('}');
     result = m;
   }
-  return {
-    key: `${dialect}|reduce:${op}|${k.shape.join('x')}/${r.shape.join('x')}|${operandKey({ ...x, strides: [...k.strides[0]!, -1, ...rt] })}`,
-    source: wrap(1, em, result),
-    outSize: nOut,
-  };
+  return b.build(result, nOut);
 }
 
 /** out[p] = x[p with p[dim] = index[p]]; out has the index's shape. */
-export function gatherKernel(dialect: Dialect, x: OperandDesc, dim: number, indexShape: readonly number[], index: OperandDesc): KernelSpec {
+export function gatherKernel(dialect: Dialect, x: Access, dim: number, indexShape: readonly number[], index: Access): KernelSpec {
   const n = indexShape.reduce((p, s) => p * s, 1);
-  const em = new Emitter(dialect);
-  const i = em.let('this.thread.x', 'i');
-  const coords = em.coords(i, indexShape);
-  const iv = index.constant ? 'a1' : em.let(`a1[${offsetExpr(index.offset, coords, index.strides)}]`, 'ix');
+  const b = new Builder(dialect, `gather:${dim}|${indexShape.join('x')}|x@${x.offset}:${x.strides.join(',')}|i@${index.offset}:${index.strides.join(',')}`);
+  const i = b.em.let('this.thread.x', 'i');
+  const coords = b.em.coords(i, indexShape);
+  const iv = b.loadAt(index, coords);
   const xs = x.strides.map((s, d) => (d === dim ? 0 : s));
-  const off = offsetExpr(x.offset, coords, xs);
-  const r = x.constant ? 'a0' : em.let(`a0[${off} + ${iv} * ${lit(x.strides[dim] ?? 0)}]`);
-  return {
-    key: `${dialect}|gather:${dim}|${indexShape.join('x')}|${operandKey(x)}|${operandKey(index)}`,
-    source: wrap(2, em, r),
-    outSize: n,
-  };
+  const r = b.load(x.src, `${offsetExpr(x.offset, coords, xs)} + ${iv} * ${lit(x.strides[dim] ?? 0)}`);
+  return b.build(r, n);
 }
 
 /** A contiguous copy of base with src[q] added at q with q[dim] = index[q] (`scatterAdd`). */
 export function scatterAddKernel(
-  dialect: Dialect, baseShape: readonly number[], base: OperandDesc, dim: number,
-  indexShape: readonly number[], index: OperandDesc, src: OperandDesc,
+  dialect: Dialect, baseShape: readonly number[], base: Access, dim: number,
+  indexShape: readonly number[], index: Access, src: Access,
 ): KernelSpec {
   const n = baseShape.reduce((p, s) => p * s, 1);
-  const em = new Emitter(dialect);
+  const b = new Builder(dialect, `scatterAdd:${dim}|${baseShape.join('x')}/${indexShape.join('x')}|${[base, index, src].map((a) => `@${a.offset}:${a.strides.join(',')}`).join('|')}`);
+  const em = b.em;
   const i = em.let('this.thread.x', 'i');
   const coords = em.coords(i, baseShape);
   const acc = em.tmp('acc');
-  em.line(`let ${acc} = ${base.constant ? 'a0' : `a0[${offsetExpr(base.offset, coords, base.strides)}]`};`);
+  em.line(`let ${acc} = ${b.loadAt(base, coords)};`);
   const inside = baseShape.map((_, d) => d).filter((d) => d !== dim && indexShape[d]! < baseShape[d]!).map((d) => `${coords[d]} < ${indexShape[d]}`);
   const K = indexShape[dim]!;
   if (K > 0 && indexShape.every((s) => s > 0)) {
-    const qIdx = (k: string) => offsetExpr(index.offset, coords.map((c, d) => (d === dim ? k : c)), index.strides);
-    const qSrc = (k: string) => offsetExpr(src.offset, coords.map((c, d) => (d === dim ? k : c)), src.strides);
-    const idxAt = index.constant ? 'a1' : `a1[${qIdx('k')}]`;
-    const srcAt = src.constant ? 'a2' : `a2[${qSrc('k')}]`;
     em.line(`if (${inside.length ? inside.join(' && ') : 'true'}) {`);
-    em.line(`for (let k = 0; k < ${K}; k++) { if (${idxAt} === ${coords[dim]}) { ${acc} += ${srcAt}; } }`);
+    b.scope(() => {
+      em.line(`for (let k = 0; k < ${K}; k++) {`);
+      b.scope(() => {
+        const q = coords.map((c, d) => (d === dim ? 'k' : c));
+        const iv = b.loadAt(index, q);
+        em.line(`if (${iv} === ${coords[dim]}) {`);
+        b.scope(() => em.line(`${acc} += ${b.loadAt(src, q)};`));
+        em.line('}');
+      });
+      em.line('}');
+    });
     em.line('}');
   }
-  return {
-    key: `${dialect}|scatterAdd:${dim}|${baseShape.join('x')}/${indexShape.join('x')}|${operandKey(base)}|${operandKey(index)}|${operandKey(src)}`,
-    source: wrap(3, em, acc),
-    outSize: n,
-  };
+  return b.build(acc, n);
 }
 
 /**
  * Writes the view src into the region `dst` (shape, strides, offset) of a storage of
- * `dstSize` elements and keeps every other element of the old storage a0. Needs the
- * dst strides to be positive and nested (each larger than the span of the smaller
- * ones), which every view the front end writes through has; the caller checks.
+ * `dstSize` elements, keeping every other element of `old`. Needs positive nested
+ * dst strides (each larger than the span of the smaller ones), which every view the
+ * front end writes through has; the caller checks.
  */
 export function copyIntoKernel(
-  dialect: Dialect, dstSize: number, old: OperandDesc | null, shape: readonly number[],
-  dstStrides: readonly number[], dstOffset: number, src: OperandDesc,
+  dialect: Dialect, dstSize: number, old: Source, shape: readonly number[],
+  dstStrides: readonly number[], dstOffset: number, src: Access,
 ): KernelSpec {
-  const em = new Emitter(dialect);
+  const b = new Builder(dialect, `copyInto:${dstSize}|${shape.join('x')}|${dstStrides.join(',')}@${dstOffset}|src@${src.offset}:${src.strides.join(',')}`);
+  const em = b.em;
   const p = em.let('this.thread.x', 'p');
-  const order = shape.map((_, d) => d).filter((d) => shape[d]! > 1).sort((a, b) => dstStrides[b]! - dstStrides[a]!);
-  const keep = old ? (old.constant ? 'a1' : `a1[${p}]`) : '0.0';
+  const order = shape.map((_, d) => d).filter((d) => shape[d]! > 1).sort((a, c) => dstStrides[c]! - dstStrides[a]!);
   const out = em.tmp('out');
-  em.line(`let ${out} = ${keep};`);
+  em.line(`let ${out} = ${b.load(old, p)};`);
   em.line(`let rel = ${p} - ${dstOffset}.0;`);
-  em.line('let ok = rel >= 0 ? 1.0 : 0.0;');
+  em.line('let ok = rel >= 0.0 ? 1.0 : 0.0;');
   const coords: string[] = shape.map(() => '0.0');
   for (const d of order) {
     const c = em.tmp('c');
@@ -255,43 +404,54 @@ export function copyIntoKernel(
     coords[d] = c;
   }
   em.line('if (rel !== 0.0) { ok = 0.0; }');
-  const srcAt = src.constant ? 'a0' : `a0[${offsetExpr(src.offset, coords, src.strides)}]`;
-  em.line(`if (ok > 0.5) { ${out} = ${srcAt}; }`);
-  const args = old ? 2 : 1;
-  return {
-    key: `${dialect}|copyInto|${dstSize}|${shape.join('x')}|${dstStrides.join(',')}@${dstOffset}|${old ? operandKey(old) : 'none'}|${operandKey(src)}`,
-    source: wrap(args, em, out),
-    outSize: dstSize,
-  };
+  em.line('if (ok > 0.5) {');
+  // Out-of-region threads still compute an index: clamp it into the source.
+  b.scope(() => {
+    const v = b.loadAt(src, coords);
+    em.line(`${out} = ${v};`);
+  });
+  em.line('}');
+  return b.build(out, dstSize);
 }
 
 /** a [...B, M, K] · b [...B, K, N] → [...B, M, N]; both already broadcast over B. */
-export function matmulKernel(dialect: Dialect, outShape: readonly number[], K: number, a: OperandDesc, b: OperandDesc): KernelSpec {
+export function matmulKernel(dialect: Dialect, outShape: readonly number[], K: number, a: Access, bm: Access): KernelSpec {
   const n = outShape.reduce((p, s) => p * s, 1);
   const nd = outShape.length;
-  const em = new Emitter(dialect);
+  const b = new Builder(dialect, `matmul|${outShape.join('x')}|${K}|a@${a.offset}:${a.strides.join(',')}|b@${bm.offset}:${bm.strides.join(',')}`);
+  const em = b.em;
   const i = em.let('this.thread.x', 'i');
   const coords = em.coords(i, outShape);
   const batch = coords.slice(0, nd - 2);
-  const m = coords[nd - 2]!;
-  const col = coords[nd - 1]!;
-  const aRow = em.let(offsetExpr(a.offset, [...batch, m], [...a.strides.slice(0, nd - 2), a.strides[nd - 2]!]), 'ar');
-  const bCol = em.let(offsetExpr(b.offset, [...batch, col], [...b.strides.slice(0, nd - 2), b.strides[nd - 1]!]), 'bc');
+  const aRow = em.let(offsetExpr(a.offset, [...batch, coords[nd - 2]!], [...a.strides.slice(0, nd - 2), a.strides[nd - 2]!]), 'ar');
+  const bCol = em.let(offsetExpr(bm.offset, [...batch, coords[nd - 1]!], [...bm.strides.slice(0, nd - 2), bm.strides[nd - 1]!]), 'bc');
   const ak = a.strides[nd - 1]!;
-  const bk = b.strides[nd - 2]!;
-  const A = (k: string) => (a.constant ? 'a0' : `a0[${aRow} + ${k} * ${lit(ak)}]`);
-  const B = (k: string) => (b.constant ? 'a1' : `a1[${bCol} + ${k} * ${lit(bk)}]`);
+  const bk = bm.strides[nd - 2]!;
+  const term = (k: string) => `${b.load(a.src, `${aRow} + ${k} * ${lit(ak)}`)} * ${b.load(bm.src, `${bCol} + ${k} * ${lit(bk)}`)}`;
   em.line('let s = 0.0;');
   const full = Math.floor(K / CHUNK);
   if (full > 1) {
-    em.line(`for (let c = 0; c < ${full}; c++) { let p = 0.0; for (let q = 0; q < ${CHUNK}; q++) { const k = c * ${CHUNK} + q; p += ${A('k')} * ${B('k')}; } s += p; }`);
-    if (K % CHUNK) em.line(`for (let k = ${full * CHUNK}; k < ${K}; k++) { s += ${A('k')} * ${B('k')}; }`);
+    em.line(`for (let c = 0; c < ${full}; c++) {`);
+    b.scope(() => {
+      em.line('let p = 0.0;');
+      em.line(`for (let q = 0; q < ${CHUNK}; q++) {`);
+      b.scope(() => {
+        const k = em.let(`c * ${CHUNK} + q`, 'k');
+        em.line(`p += ${term(k)};`);
+      });
+      em.line('}');
+      em.line('s += p;');
+    });
+    em.line('}');
+    if (K % CHUNK) {
+      em.line(`for (let k = ${full * CHUNK}; k < ${K}; k++) {`);
+      b.scope(() => em.line(`s += ${term('k')};`));
+      em.line('}');
+    }
   } else {
-    em.line(`for (let k = 0; k < ${K}; k++) { s += ${A('k')} * ${B('k')}; }`);
+    em.line(`for (let k = 0; k < ${K}; k++) {`);
+    b.scope(() => em.line(`s += ${term('k')};`));
+    em.line('}');
   }
-  return {
-    key: `${dialect}|matmul|${outShape.join('x')}|${K}|${operandKey(a)}|${operandKey(b)}`,
-    source: wrap(2, em, 's'),
-    outSize: n,
-  };
+  return b.build('s', n);
 }

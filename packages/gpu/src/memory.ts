@@ -15,7 +15,13 @@ import { nodeModule } from './node-builtins';
  */
 
 export interface Cell {
-  array: DeviceArray | null;
+  /** Whether the storage holds device memory now. */
+  live: boolean;
+  /**
+   * The GL texture to delete on release (null in webasm mode: a Float32Array is the
+   * garbage collector's, and holding it here would keep it alive until finalization).
+   */
+  texture: GpuTexture | null;
   bytes: number;
   /** Called once the array is freed (the kernel that produced it may be destroyed then). */
   onRelease: (() => void) | null;
@@ -29,10 +35,6 @@ export function isTexture(a: DeviceArray): a is GpuTexture {
 export function deviceBytes(a: DeviceArray): number {
   if (a instanceof Float32Array) return a.byteLength;
   return a.size[0]! * a.size[1]! * 16;
-}
-
-export function releaseArray(a: DeviceArray): void {
-  if (isTexture(a)) a.delete();
 }
 
 interface SyncCollector {
@@ -86,15 +88,17 @@ export class MemoryTracker {
   finalized = 0;
   pressureCollections = 0;
   private bytesAtCollect = 0;
+  private arraysAtCollect = 0;
   private readonly registry: FinalizationRegistry<Cell>;
   private readonly sync: SyncCollector | null;
 
   /**
    * @param pressureBytes forced-collection threshold: live bytes grown by this much
-   *   since the last collection (0 disables). Only GL modes need it.
+   *   since the last collection (0 disables).
+   * @param pressureArrays the same in live arrays (each GL texture has a fixed cost too).
    */
-  constructor(public pressureBytes: number) {
-    this.sync = pressureBytes > 0 ? syncCollector() : null;
+  constructor(public pressureBytes: number, public pressureArrays: number) {
+    this.sync = syncCollector();
     const Registry = this.sync?.Registry ?? FinalizationRegistry;
     this.registry = new Registry((cell: Cell) => this.release(cell, true));
   }
@@ -117,14 +121,15 @@ export class MemoryTracker {
 
   /** Frees the cell's array (idempotent). */
   release(cell: Cell, byFinalizer = false): void {
-    const a = cell.array;
-    if (!a) return;
-    cell.array = null;
+    if (!cell.live) return;
+    cell.live = false;
+    const a = cell.texture;
+    cell.texture = null;
     this.liveArrays--;
     this.liveBytes -= cell.bytes;
     if (byFinalizer) this.finalized++;
     else this.released++;
-    releaseArray(a);
+    if (a) a.delete();
     const done = cell.onRelease;
     cell.onRelease = null;
     done?.();
@@ -137,7 +142,7 @@ export class MemoryTracker {
   /** Forces a collection when live memory grew past the pressure threshold. */
   maybeCollect(): void {
     if (!this.sync || this.pressureBytes <= 0) return;
-    if (this.liveBytes - this.bytesAtCollect < this.pressureBytes) return;
+    if (this.liveBytes - this.bytesAtCollect < this.pressureBytes && this.liveArrays - this.arraysAtCollect < this.pressureArrays) return;
     this.collect();
   }
 
@@ -150,6 +155,7 @@ export class MemoryTracker {
       this.pressureCollections++;
     }
     this.bytesAtCollect = this.liveBytes;
+    this.arraysAtCollect = this.liveArrays;
     return this.finalized - before;
   }
 
