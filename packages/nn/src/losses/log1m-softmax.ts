@@ -1,4 +1,4 @@
-import { Tensor, arange, argmax, exp, gt, log1p, logSoftmax, logSumExp, mul, neg, sub, where } from '@tsgrad/tensor';
+import { Tensor, arange, argmax, exp, gather, gt, log1p, logSoftmax, logSumExp, mul, neg, sub, where } from '@tsgrad/tensor';
 
 const LOG_HALF = -Math.LN2;
 
@@ -22,9 +22,11 @@ export function log1mSoftmax(x: Tensor, dim = 1, logp: Tensor = logSoftmax(x, di
   // The argmax test makes "one class per position" hold even when two near-tied
   // probabilities both round above 1/2.
   const classes = arange(C).reshape(x.shape.map((_, i) => (i === d ? C : 1)));
-  const large = mul(argmax(x, d, true).eq(classes), gt(logp, LOG_HALF));
+  const top = argmax(x, d, true);
+  const large = mul(top.eq(classes), gt(logp, LOG_HALF));
   const othersLogSum = logSumExp(where(large, -Infinity, x), d, true);
-  const viaOthers = sub(othersLogSum, logSumExp(x, d, true));
+  // logSumExp(x) = x_c − log p_c for any c: read it at the argmax instead of reducing again.
+  const viaOthers = sub(othersLogSum, sub(gather(x, d, top), gather(logp, d, top)));
   const small = log1p(neg(exp(where(large, LOG_HALF, logp))));
   return where(large, viaOthers, small);
 }
