@@ -2,18 +2,7 @@
  * Deterministic host inputs shared by every column, so all libraries see the same
  * numbers and the correctness check can compare their outputs.
  */
-
-/** mulberry32: tiny, fast, good enough for benchmark inputs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '@tsgrad/testing';
 
 const cache = new Map<string, Float32Array | Int32Array>();
 
@@ -29,7 +18,7 @@ function cached<T extends Float32Array | Int32Array>(key: string, make: () => T)
 /** Standard normal samples times `scale` (Box–Muller). Cached by (n, seed, scale). */
 export function normal(n: number, seed: number, scale = 1): Float32Array {
   return cached(`normal:${n}:${seed}:${scale}`, () => {
-    const r = rng(seed);
+    const r = mulberry32(seed);
     const out = new Float32Array(n);
     for (let i = 0; i < n; i += 2) {
       const u = 1 - r();
@@ -45,7 +34,7 @@ export function normal(n: number, seed: number, scale = 1): Float32Array {
 /** Uniform integers in [0, high). */
 export function labels(n: number, high: number, seed: number): Int32Array {
   return cached(`labels:${n}:${high}:${seed}`, () => {
-    const r = rng(seed);
+    const r = mulberry32(seed);
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) out[i] = Math.floor(r() * high);
     return out;

@@ -170,6 +170,30 @@ export function softmaxCrossEntropyLoop(
  * then a pass for the loss terms and the analytic gradient. float64 throughout.
  */
 
+/** Stable log Σ_c exp(x_c) over the classes at one position (stride `inner` from `base`). */
+function logSumExpAt(logits: Float32Array, base: number, classes: number, inner: number): number {
+  let m = -Infinity;
+  for (let c = 0, k = base; c < classes; c++, k += inner) if (logits[k]! > m) m = logits[k]!;
+  let sum = 0;
+  for (let c = 0, k = base; c < classes; c++, k += inner) sum += Math.exp(logits[k]! - m);
+  return m + Math.log(sum);
+}
+
+/** Writes scale · (p_c − [c = t]) at one position, p = softmax from its log Σ exp `lse`. */
+function softmaxGradAt(
+  logits: Float32Array,
+  base: number,
+  classes: number,
+  inner: number,
+  lse: number,
+  t: number,
+  scale: number,
+  grad: Float32Array,
+): void {
+  for (let c = 0, k = base; c < classes; c++, k += inner) grad[k] = Math.exp(logits[k]! - lse) * scale;
+  grad[base + t * inner] -= scale;
+}
+
 /** Mean softmax cross-entropy: l = lse − x_t; ∂l/∂x_c = p_c − [c = t]. */
 export function crossEntropyLoopNd(
   logits: Float32Array,
@@ -185,17 +209,10 @@ export function crossEntropyLoopNd(
   for (let i = 0; i < outer; i++) {
     for (let s = 0; s < inner; s++) {
       const base = i * classes * inner + s;
-      let m = -Infinity;
-      for (let c = 0, k = base; c < classes; c++, k += inner) if (logits[k]! > m) m = logits[k]!;
-      let sum = 0;
-      for (let c = 0, k = base; c < classes; c++, k += inner) sum += Math.exp(logits[k]! - m);
-      const lse = m + Math.log(sum);
+      const lse = logSumExpAt(logits, base, classes, inner);
       const t = target[i * inner + s]!;
       total += lse - logits[base + t * inner]!;
-      if (grad) {
-        for (let c = 0, k = base; c < classes; c++, k += inner) grad[k] = Math.exp(logits[k]! - lse) * inv;
-        grad[base + t * inner] -= inv;
-      }
+      if (grad) softmaxGradAt(logits, base, classes, inner, lse, t, inv, grad);
     }
   }
   return total * inv;
@@ -220,11 +237,7 @@ export function softmaxFocalLoop(
   for (let i = 0; i < outer; i++) {
     for (let s = 0; s < inner; s++) {
       const base = i * classes * inner + s;
-      let m = -Infinity;
-      for (let c = 0, k = base; c < classes; c++, k += inner) if (logits[k]! > m) m = logits[k]!;
-      let sum = 0;
-      for (let c = 0, k = base; c < classes; c++, k += inner) sum += Math.exp(logits[k]! - m);
-      const lse = m + Math.log(sum);
+      const lse = logSumExpAt(logits, base, classes, inner);
       const t = target[i * inner + s]!;
       const logpT = logits[base + t * inner]! - lse;
       const pT = Math.exp(logpT);
@@ -234,8 +247,7 @@ export function softmaxFocalLoop(
       if (grad) {
         const a = gamma === 0 ? -1 : gamma * Math.pow(q, gamma - 1) * pT * logpT - qg;
         const scale = -a * inv;
-        for (let c = 0, k = base; c < classes; c++, k += inner) grad[k] = Math.exp(logits[k]! - lse) * scale;
-        grad[base + t * inner] -= scale;
+        softmaxGradAt(logits, base, classes, inner, lse, t, scale, grad);
       }
     }
   }
@@ -269,11 +281,7 @@ export function dualFocalLoop(
   for (let i = 0; i < outer; i++) {
     for (let s = 0; s < inner; s++) {
       const base = i * classes * inner + s;
-      let m = -Infinity;
-      for (let c = 0, k = base; c < classes; c++, k += inner) if (logits[k]! > m) m = logits[k]!;
-      let sum = 0;
-      for (let c = 0, k = base; c < classes; c++, k += inner) sum += Math.exp(logits[k]! - m);
-      const lse = m + Math.log(sum);
+      const lse = logSumExpAt(logits, base, classes, inner);
       const t = target[i * inner + s]!;
       let loss = 0;
       let hSum = 0;

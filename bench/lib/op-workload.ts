@@ -82,6 +82,51 @@ export function jaxFinish(out: readonly JaxArray[], readback: boolean): Outputs 
   })();
 }
 
+/**
+ * tfjs value and gradient of a scalar loss of logits `x` against a constant one-hot
+ * target `oneHot`, tidied per iteration: outputs [loss, ∂loss/∂x].
+ */
+export function tfValueAndGradImpl(
+  x: HostInput,
+  oneHot: HostInput,
+  loss: (logits: tf.Tensor, oneHot: tf.Tensor) => tf.Scalar,
+): Impl {
+  const guard = tfLeakGuard();
+  const xt = tfInput(x);
+  const oh = tfInput(oneHot);
+  const valueAndGrad = tf.valueAndGrad((logits: tf.Tensor) => loss(logits, oh));
+  return {
+    run: (readback) => {
+      const out = tf.tidy(() => {
+        const { value, grad } = valueAndGrad(xt);
+        return [value, grad];
+      });
+      const host = readback ? out.map((o) => o.dataSync()) : undefined;
+      tf.dispose(out);
+      return host;
+    },
+    dispose: () => guard(() => tf.dispose([xt, oh])),
+  };
+}
+
+/**
+ * jax-js value and gradient (jitted) of a scalar loss of logits `x` against a constant
+ * one-hot target `oneHot`: outputs [loss, ∂loss/∂x].
+ */
+export function jaxValueAndGradImpl(x: HostInput, oneHot: HostInput, loss: (x: JaxArray, oneHot: JaxArray) => JaxArray): Impl {
+  const xa = jaxArray(x.data, x.shape);
+  const oh = jaxArray(oneHot.data, oneHot.shape);
+  const f = jax.jit(jax.valueAndGrad(loss));
+  return {
+    run: (readback) => jaxFinish(f(xa.ref, oh.ref), readback),
+    dispose: () => {
+      xa.dispose();
+      oh.dispose();
+      f.dispose();
+    },
+  };
+}
+
 /** jax-js is lazy: nothing runs until a result is read back or waited for. */
 export function jaxImpl(inputs: readonly HostInput[], fn: (...xs: JaxArray[]) => OneOrMany<JaxArray>): Impl {
   const xs = inputs.map((x) => jaxArray(x.data, x.shape));

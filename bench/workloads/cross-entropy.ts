@@ -10,11 +10,11 @@
  * scatter input is not imm").
  */
 import { tensor } from '@tsgrad/tensor';
-import { jax, jaxArray, np, type JaxArray } from '../peers/jax';
-import { tf, tfLeakGuard } from '../peers/tfjs';
+import { jax, np, type JaxArray } from '../peers/jax';
+import { tf } from '../peers/tfjs';
 import { labels, normal, oneHot } from '../lib/data';
 import { softmaxCrossEntropyLoop } from '../lib/loops';
-import { jaxFinish, opWorkload, tfInput, type HostInput } from '../lib/op-workload';
+import { jaxValueAndGradImpl, opWorkload, tfValueAndGradImpl, type HostInput } from '../lib/op-workload';
 import type { Workload } from '../lib/types';
 
 const N = 512;
@@ -60,37 +60,12 @@ const forwardBackward: Workload = {
       };
     },
     tfjs: () => {
-      const guard = tfLeakGuard();
       const [xs, , ohs] = inputs();
-      const x = tfInput(xs!);
-      const oh = tfInput(ohs!);
-      const valueAndGrad = tf.valueAndGrad((logits: tf.Tensor) => tf.losses.softmaxCrossEntropy(oh, logits) as tf.Scalar);
-      return {
-        run: (readback) => {
-          const out = tf.tidy(() => {
-            const { value, grad } = valueAndGrad(x);
-            return [value, grad];
-          });
-          const host = readback ? out.map((o) => o.dataSync()) : undefined;
-          tf.dispose(out);
-          return host;
-        },
-        dispose: () => guard(() => tf.dispose([x, oh])),
-      };
+      return tfValueAndGradImpl(xs!, ohs!, (logits, oh) => tf.losses.softmaxCrossEntropy(oh, logits) as tf.Scalar);
     },
     jax: () => {
       const [xs, , ohs] = inputs();
-      const x = jaxArray(xs!.data, xs!.shape);
-      const oh = jaxArray(ohs!.data, ohs!.shape);
-      const f = jax.jit(jax.valueAndGrad(jaxCeOneHot));
-      return {
-        run: (readback) => jaxFinish(f(x.ref, oh.ref), readback),
-        dispose: () => {
-          x.dispose();
-          oh.dispose();
-          f.dispose();
-        },
-      };
+      return jaxValueAndGradImpl(xs!, ohs!, jaxCeOneHot);
     },
     plain: () => {
       const [xs, ts] = inputs();

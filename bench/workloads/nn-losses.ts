@@ -33,10 +33,10 @@
 import { tensor, type Tensor } from '@tsgrad/tensor';
 import { crossEntropy, dualFocalLoss, softmaxFocalLoss } from '@tsgrad/nn';
 import { jax, jaxArray, np, type JaxArray } from '../peers/jax';
-import { tf, tfLeakGuard } from '../peers/tfjs';
+import { tf } from '../peers/tfjs';
 import { labels, normal, oneHot } from '../lib/data';
 import { crossEntropyLoopNd, dualFocalLoop, softmaxFocalLoop } from '../lib/loops';
-import { jaxFinish, tfInput, type HostInput } from '../lib/op-workload';
+import { jaxFinish, jaxValueAndGradImpl, tfValueAndGradImpl, type HostInput } from '../lib/op-workload';
 import type { Impl, LibraryId, Workload } from '../lib/types';
 
 /** γ of both focal losses (softmaxFocalLoss' default; dualFocalLoss' default is 1). */
@@ -179,55 +179,39 @@ function tsgradImpl(loss: LossSpec, c: Case): Impl {
 
 /** tf.losses.softmaxCrossEntropy (mean over positions), classes moved last for K-dim input. */
 function tfjsCrossEntropyImpl(c: Case): Impl {
-  const guard = tfLeakGuard();
   const d = inputs(c);
-  const x = tfInput(d.logits);
-  const oh = tfInput(d.oneHotLast);
   const rank = c.shape.length;
   const perm = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1];
-  const f = (logits: tf.Tensor): tf.Scalar => {
+  return tfValueAndGradImpl(d.logits, d.oneHotLast, (logits, oh) => {
     const rows = rank === 2 ? logits : tf.reshape(tf.transpose(logits, perm), [c.positions, c.classes]);
     return tf.losses.softmaxCrossEntropy(oh, rows) as tf.Scalar;
-  };
-  const valueAndGrad = tf.valueAndGrad(f);
-  return {
-    run: (readback) => {
-      const out = tf.tidy(() => {
-        const { value, grad } = valueAndGrad(x);
-        return [value, grad];
-      });
-      const host = readback ? out.map((o) => o.dataSync()) : undefined;
-      tf.dispose(out);
-      return host;
-    },
-    dispose: () => guard(() => tf.dispose([x, oh])),
-  };
+  });
 }
 
 function jaxImpl(loss: LossSpec, c: Case): Impl {
   const d = inputs(c);
-  const x = jaxArray(d.logits.data, d.logits.shape);
-  const oh = jaxArray(d.oneHotClassDim.data, d.oneHotClassDim.shape);
-  const f = jax.jit(jax.valueAndGrad(loss.jax));
-  return {
-    run: (readback) => jaxFinish(f(x.ref, oh.ref), readback),
-    dispose: () => {
-      x.dispose();
-      oh.dispose();
-      f.dispose();
-    },
-  };
+  return jaxValueAndGradImpl(d.logits, d.oneHotClassDim, loss.jax);
 }
 
-function plainImpl(loss: LossSpec, c: Case): Impl {
+/**
+ * The hand-written loop column: `loop` returns the mean loss and writes ∂/∂logits into
+ * `grad` (and, with `withGammaGrad`, ∂/∂γ into `gammaGrad`); outputs [loss, ∂/∂logits(, ∂/∂γ)].
+ */
+function plainImpl(
+  c: Case,
+  loop: (x: Float32Array, t: Int32Array, grad: Float32Array, gammaGrad?: Float32Array) => number,
+  withGammaGrad = false,
+): Impl {
   const d = inputs(c);
   const x = d.logits.data as Float32Array;
   const t = d.target.data as Int32Array;
   return {
     run: (readback) => {
       const grad = new Float32Array(x.length);
-      const l = loss.plain(x, t, c, grad);
-      return readback ? [Float32Array.of(l), grad] : undefined;
+      const gammaGrad = withGammaGrad ? new Float32Array(1) : undefined;
+      const l = loop(x, t, grad, gammaGrad);
+      if (!readback) return undefined;
+      return gammaGrad ? [Float32Array.of(l), grad, gammaGrad] : [Float32Array.of(l), grad];
     },
   };
 }
@@ -236,7 +220,7 @@ function workload(loss: LossSpec, c: Case): Workload {
   const impls: Workload['impls'] = {
     tsgrad: () => tsgradImpl(loss, c),
     jax: () => jaxImpl(loss, c),
-    plain: () => plainImpl(loss, c),
+    plain: () => plainImpl(c, (x, t, grad) => loss.plain(x, t, c, grad)),
   };
   const naReason: Partial<Record<LibraryId, string>> = {};
   let title = `nn ${loss.name} fwd+bwd ${c.label}`;
@@ -300,19 +284,7 @@ function trainableGammaWorkload(c: Case): Workload {
           },
         };
       },
-      plain: () => {
-        const d = inputs(c);
-        const x = d.logits.data as Float32Array;
-        const t = d.target.data as Int32Array;
-        return {
-          run: (readback) => {
-            const grad = new Float32Array(x.length);
-            const gammaGrad = new Float32Array(1);
-            const l = dualFocalLoop(x, t, c.classes, c.inner, GAMMA, grad, gammaGrad);
-            return readback ? [Float32Array.of(l), grad, gammaGrad] : undefined;
-          },
-        };
-      },
+      plain: () => plainImpl(c, (x, t, grad, gammaGrad) => dualFocalLoop(x, t, c.classes, c.inner, GAMMA, grad, gammaGrad), true),
     },
     naReason: { tfjs: 'tfjs 4.22 has no Dual Focal loss' },
   };

@@ -1,4 +1,4 @@
-import type { ReduceOp } from '@tsgrad/tensor';
+import { contiguousStrides, type ReduceOp } from '@tsgrad/tensor';
 import { Emitter, coalesce, lit, offsetExpr, type Dialect } from './codegen';
 import type { Access, Buffer, LazyNode, Source } from './graph';
 import type { KernelArg } from './gpujs';
@@ -18,22 +18,12 @@ export interface KernelSpec {
   args: KernelArg[];
 }
 
-function contiguous(shape: readonly number[]): number[] {
-  const st = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    st[d] = acc;
-    acc *= shape[d]!;
-  }
-  return st;
-}
-
 /** Whether `a` reads an unevaluated recorded op of exactly `shape` element by element. */
 export function sameLayout(a: Access, shape: readonly number[]): boolean {
   if (a.src.kind !== 'lazy' || a.src.node.result || a.offset !== 0) return false;
   const ns = a.src.node.outShape;
   if (ns.length !== shape.length || ns.some((d, i) => d !== shape[i])) return false;
-  const cs = contiguous(shape);
+  const cs = contiguousStrides(shape);
   return a.strides.every((st, d) => st === cs[d] || shape[d] === 1);
 }
 
@@ -101,7 +91,7 @@ export class Builder {
    * index arithmetic); others are read at their flat offset.
    */
   loadNode(node: LazyNode, coords: readonly string[]): string {
-    if (node.result) return this.loadBuf(node.result, offsetExpr(0, coords, contiguous(node.outShape)));
+    if (node.result) return this.loadBuf(node.result, offsetExpr(0, coords, contiguousStrides(node.outShape)));
     const mk = `n${node.id}@(${coords.join(',')})`;
     const hit = this.recall(mk);
     if (hit) {

@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tensor, type Tensor } from '@tsgrad/tensor';
+import { mulberry32 } from '@tsgrad/testing';
 import {
   binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, dualFocalLoss, nllLoss, sigmoidFocalLoss,
   softMarginLoss, softmaxFocalLoss,
 } from '@tsgrad/nn';
 import { gpu } from './index';
-import { REDUCTION, expectClose, pair, rng, useGpu, values, withBackend } from './test-support';
+import { REDUCTION, expectClose, pair, useGpu, values, withBackend } from './test-support';
 
 /*
  * Forward and backward of every @tsgrad/nn loss on the gpu backend against the CPU
@@ -22,7 +23,7 @@ beforeAll(() => {
 const runs = (n: number) => ({ numRuns: mode === 'webasm' ? n : Math.max(3, Math.ceil(n / 3)), seed: 7 });
 
 function labels(n: number, classes: number, seed: number, ignore = false): Int32Array {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   return Int32Array.from({ length: n }, () => (ignore && r() < 0.2 ? -100 : Math.floor(r() * classes)));
 }
 

@@ -4,6 +4,7 @@
  */
 import { expect } from 'vitest';
 import { getBackend, setBackend, tensor, type Tensor } from '@tsgrad/tensor';
+import { mulberry32 } from '@tsgrad/testing';
 import { gpu } from './index';
 import type { GpuMode } from './modes';
 import { env } from './node-builtins';
@@ -32,18 +33,6 @@ export function useGpu(): GpuMode {
   return mode;
 }
 
-/** A deterministic float32 stream (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface ValueSpec {
   lo?: number;
   hi?: number;
@@ -56,7 +45,7 @@ export interface ValueSpec {
 const SPECIALS = [0, -0, 1, -1, Infinity, -Infinity, NaN];
 
 export function values(n: number, seed: number, spec: ValueSpec = {}): Float32Array {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const lo = spec.lo ?? -3;
   const hi = spec.hi ?? 3;
   const out = new Float32Array(n);

@@ -11,3 +11,4 @@ export type { ValueOptions } from './arb-values';
 export { arbTensor, arbIndexTensor, arbSeed, type TensorArbOptions } from './arb-tensor';
 export { arbNonContiguous, type NonContiguousKind, type NonContiguousOptions } from './arb-non-contiguous';
 export { tensorSource, withSource } from './describe';
+export { mulberry32 } from './rng';

@@ -1,10 +1,10 @@
 /**
- * A private seeded generator (mulberry32) for projection vectors. The checks must not
- * draw from tsgrad's global generator: that would shift the user's `manualSeed` stream
- * and make a test's outcome depend on whether a gradcheck ran before it.
+ * mulberry32: a small, fast seeded generator of uniform numbers in [0, 1). The same
+ * seed always gives the same stream, so it is the one to draw reproducible test (and
+ * benchmark) data from. The seed is taken as an unsigned 32-bit integer (`seed >>> 0`).
  */
-export function seededUniform(seed: number): () => number {
-  let a = (Math.floor(seed) ^ 0x6d2b79f5) >>> 0;
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
@@ -12,6 +12,16 @@ export function seededUniform(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * A private seeded generator for projection vectors: mulberry32 with the seed mixed
+ * (`floor(seed) ^ 0x6d2b79f5`) first. The checks must not draw from tsgrad's global
+ * generator: that would shift the user's `manualSeed` stream and make a test's outcome
+ * depend on whether a gradcheck ran before it.
+ */
+export function seededUniform(seed: number): () => number {
+  return mulberry32(Math.floor(seed) ^ 0x6d2b79f5);
 }
 
 /**

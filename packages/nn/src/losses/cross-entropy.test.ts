@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor, grad, logSoftmax, tensor } from '@tsgrad/tensor';
+import { mulberry32 } from '@tsgrad/testing';
 import { crossEntropy, nllLoss, type CrossEntropyOptions } from './index';
-import { expectMatchesReference, f64, i32, ints, numel, param, rng, uniform, assertClose } from './test-support/harness';
+import { expectMatchesReference, f64, i32, ints, numel, param, uniform, assertClose } from './test-support/harness';
 import { refCrossEntropy, refCrossEntropyProbs, refNllLoss, type Reduction } from './test-support/reference';
 
 const SHAPES: number[][] = [[4, 3], [2, 3, 4], [2, 4, 2, 3], [5]];
@@ -33,7 +34,7 @@ describe('crossEntropy with class indices matches PyTorch semantics', () => {
     for (const c of cases) {
       for (const reduction of REDUCTIONS) {
         it(`${c.name}, shape [${shape.join(', ')}], ${reduction}`, () => {
-          const next = rng(numel(shape) * 7 + reduction.length);
+          const next = mulberry32(numel(shape) * 7 + reduction.length);
           const C = shape.length === 1 ? shape[0]! : shape[1]!;
           const ignore = c.opts.ignoreIndex ?? null;
           const t = shape.length === 1 ? [ignore === 1 ? 0 : 1] : targets(next, shape, ignore);
@@ -52,7 +53,7 @@ describe('crossEntropy with class indices matches PyTorch semantics', () => {
   }
 
   it("gives 'none' the target's shape, exactly 0 at ignored positions", () => {
-    const x = f64(uniform(rng(3), 2 * 3 * 4), [2, 3, 4]);
+    const x = f64(uniform(mulberry32(3), 2 * 3 * 4), [2, 3, 4]);
     const t = i32([0, -100, 2, 1, -100, -100, 0, 2], [2, 4]);
     const l = crossEntropy(x, t, { reduction: 'none', labelSmoothing: 0.1 });
     expect(l.shape).toEqual([2, 4]);
@@ -91,7 +92,7 @@ describe('crossEntropy with class probabilities', () => {
     for (const reduction of REDUCTIONS) {
       for (const opts of [{}, { weight: true }, { labelSmoothing: 0.25 }, { weight: true, labelSmoothing: 0.1 }] as { weight?: boolean; labelSmoothing?: number }[]) {
         it(`shape [${shape.join(', ')}], ${reduction}, ${JSON.stringify(opts)}`, () => {
-          const next = rng(numel(shape) + 99);
+          const next = mulberry32(numel(shape) + 99);
           const C = shape.length === 1 ? shape[0]! : shape[1]!;
           const x = uniform(next, numel(shape));
           const probs = uniform(next, numel(shape), 0, 1);
@@ -110,7 +111,7 @@ describe('crossEntropy with class probabilities', () => {
 
   it('one-hot probability targets equal index targets (with weights and label smoothing)', () => {
     const shape = [3, 4, 2];
-    const next = rng(5);
+    const next = mulberry32(5);
     const x = uniform(next, numel(shape));
     const t = ints(next, 6, 0, 4);
     const oneHot = new Array<number>(numel(shape)).fill(0);
@@ -136,7 +137,7 @@ describe('nllLoss', () => {
     for (const reduction of REDUCTIONS) {
       for (const opts of [{}, { weight: true }, { ignoreIndex: -100 }, { weight: true, ignoreIndex: 2 }] as { weight?: boolean; ignoreIndex?: number }[]) {
         it(`shape [${shape.join(', ')}], ${reduction}, ${JSON.stringify(opts)}`, () => {
-          const next = rng(numel(shape) + 5);
+          const next = mulberry32(numel(shape) + 5);
           const C = shape.length === 1 ? shape[0]! : shape[1]!;
           const t = shape.length === 1 ? [0] : targets(next, shape, opts.ignoreIndex ?? null);
           const x = uniform(next, numel(shape), -4, 0);
@@ -154,7 +155,7 @@ describe('nllLoss', () => {
 
   it('crossEntropy(indices) equals nllLoss(logSoftmax(input)) in value and gradient', () => {
     const shape = [3, 5, 2];
-    const next = rng(11);
+    const next = mulberry32(11);
     const x = uniform(next, numel(shape));
     const t = targets(next, shape, -100);
     const weight = f64(uniform(next, 5, 0.5, 2), [5]);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { grad, pow, tensor } from '@tsgrad/tensor';
+import { mulberry32 } from '@tsgrad/testing';
 import { binaryCrossEntropyWithLogits, crossEntropy, sigmoidFocalLoss, softmaxFocalLoss } from './index';
-import { allFinite, assertClose, expectMatchesReference, f64, i32, ints, numel, param, rng, uniform } from './test-support/harness';
+import { allFinite, assertClose, expectMatchesReference, f64, i32, ints, numel, param, uniform } from './test-support/harness';
 import { refSigmoidFocalLoss, refSoftmaxFocalLoss, type Reduction } from './test-support/reference';
 
 const REDUCTIONS: Reduction[] = ['mean', 'sum', 'none'];
@@ -11,7 +12,7 @@ describe('sigmoidFocalLoss (torchvision.ops.sigmoid_focal_loss)', () => {
     for (const reduction of REDUCTIONS) {
       for (const { alpha, gamma } of [{ alpha: 0.25, gamma: 2 }, { alpha: -1, gamma: 1.5 }, { alpha: 0.7, gamma: 0.5 }, { alpha: 0.25, gamma: 0 }]) {
         it(`shape [${shape}], ${reduction}, alpha ${alpha}, gamma ${gamma} (values; gradients w.r.t. input, target and γ)`, () => {
-          const next = rng(numel(shape) * 13 + gamma * 10);
+          const next = mulberry32(numel(shape) * 13 + gamma * 10);
           const x = uniform(next, numel(shape), -4, 4);
           const t = uniform(next, numel(shape)).map((v, i) => (i % 3 === 2 ? (v + 3) / 6 : v > 0 ? 1 : 0));
           expectMatchesReference({
@@ -35,7 +36,7 @@ describe('sigmoidFocalLoss (torchvision.ops.sigmoid_focal_loss)', () => {
   });
 
   it('with gamma 0 and alpha < 0 equals binaryCrossEntropyWithLogits', () => {
-    const next = rng(8);
+    const next = mulberry32(8);
     const x = uniform(next, 12, -5, 5);
     const t = uniform(next, 12, 0, 1);
     for (const reduction of REDUCTIONS) {
@@ -66,7 +67,7 @@ describe('softmaxFocalLoss', () => {
       for (const alpha of alphas) {
         for (const ignore of [false, true]) {
           it(`shape [${shape}], ${reduction}, alpha ${alpha ?? 'none'}${ignore ? ', ignored targets' : ''} (gradients w.r.t. input, γ, α)`, () => {
-            const next = rng(numel(shape) * 31 + (ignore ? 1 : 0));
+            const next = mulberry32(numel(shape) * 31 + (ignore ? 1 : 0));
             const C = shape.length === 1 ? shape[0]! : shape[1]!;
             const tShape = shape.length === 1 ? [] : [shape[0]!, ...shape.slice(2)];
             const t = ints(next, numel(tShape), 0, C);
@@ -91,7 +92,7 @@ describe('softmaxFocalLoss', () => {
   }
 
   it('with gamma 0 equals crossEntropy (value and gradient, K-dim, ignored targets)', () => {
-    const next = rng(21);
+    const next = mulberry32(21);
     const x = uniform(next, 2 * 4 * 3);
     const t = i32([0, 3, -100, 2, 1, -100], [2, 3]);
     for (const reduction of REDUCTIONS) {

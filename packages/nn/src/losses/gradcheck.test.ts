@@ -1,12 +1,12 @@
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { grad, noGrad, type Tensor } from '@tsgrad/tensor';
-import { gradcheck, gradgradcheck } from '@tsgrad/testing';
+import { gradcheck, gradgradcheck, mulberry32 } from '@tsgrad/testing';
 import {
   DualFocalLoss, SoftmaxFocalLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, dualFocalLoss, nllLoss,
   sigmoidFocalLoss, softMarginLoss, softmaxFocalLoss, type Reduction,
 } from './index';
-import { f64, i32, ints, numel, rng, uniform } from './test-support/harness';
+import { f64, i32, ints, numel, uniform } from './test-support/harness';
 
 /*
  * Property tests: for random shapes (batched and unbatched, K-dim), random options and
@@ -59,7 +59,7 @@ describe('gradcheck (float64, random shapes and options)', () => {
   it('crossEntropy: index targets with weight / ignoreIndex / labelSmoothing, and probability targets', () => {
     fc.assert(
       fc.property(arbClassCase, fc.boolean(), fc.boolean(), fc.constantFrom(0, 0.15, 0.6), fc.boolean(), (c, weighted, ignore, labelSmoothing, probabilities) => {
-        const next = rng(c.seed);
+        const next = mulberry32(c.seed);
         const x = f64(uniform(next, numel(c.shape)), c.shape, true);
         const w = weighted ? f64(uniform(next, c.C, 0.3, 2), [c.C], true) : undefined;
         const target = probabilities ? f64(uniform(next, numel(c.shape), 0, 1), c.shape, true) : classTargets(c, next, ignore);
@@ -76,7 +76,7 @@ describe('gradcheck (float64, random shapes and options)', () => {
   it('nllLoss', () => {
     fc.assert(
       fc.property(arbClassCase, fc.boolean(), (c, ignore) => {
-        const next = rng(c.seed);
+        const next = mulberry32(c.seed);
         const x = f64(uniform(next, numel(c.shape), -3, 0), c.shape, true);
         const w = f64(uniform(next, c.C, 0.3, 2), [c.C], true);
         const t = classTargets(c, next, ignore);
@@ -89,7 +89,7 @@ describe('gradcheck (float64, random shapes and options)', () => {
   it('binaryCrossEntropy, binaryCrossEntropyWithLogits (weight, posWeight), softMarginLoss', () => {
     fc.assert(
       fc.property(arbBinaryCase, ({ shape, seed, reduction }) => {
-        const next = rng(seed);
+        const next = mulberry32(seed);
         const n = numel(shape);
         const last = shape[shape.length - 1]!;
         const p = f64(uniform(next, n, 0.05, 0.95), shape, true);
@@ -109,7 +109,7 @@ describe('gradcheck (float64, random shapes and options)', () => {
   it('sigmoidFocalLoss w.r.t. input, target and γ', () => {
     fc.assert(
       fc.property(arbBinaryCase, fc.double({ min: 0.3, max: 3, noNaN: true }), fc.constantFrom(0.25, -1, 0.8), ({ shape, seed, reduction }, gamma, alpha) => {
-        const next = rng(seed);
+        const next = mulberry32(seed);
         const n = numel(shape);
         const x = f64(uniform(next, n, -4, 4), shape, true);
         const t = f64(uniform(next, n, 0, 1), shape, true);
@@ -123,7 +123,7 @@ describe('gradcheck (float64, random shapes and options)', () => {
   it('softmaxFocalLoss w.r.t. input, γ and a per-class α', () => {
     fc.assert(
       fc.property(arbClassCase, fc.double({ min: 0.3, max: 3, noNaN: true }), fc.boolean(), (c, gamma, ignore) => {
-        const next = rng(c.seed);
+        const next = mulberry32(c.seed);
         const x = f64(uniform(next, numel(c.shape)), c.shape, true);
         const g = f64([gamma], [], true);
         const a = f64(uniform(next, c.C, 0.1, 1), [c.C], true);
@@ -139,7 +139,7 @@ describe('gradcheck (float64, random shapes and options)', () => {
       fc.property(
         arbClassCase, fc.double({ min: 0.3, max: 3, noNaN: true }), fc.double({ min: 0, max: 2, noNaN: true }), fc.double({ min: 0, max: 2, noNaN: true }), fc.constantFrom(1, 1.25, 2),
         (c, gamma, alpha, beta, rho) => {
-          const next = rng(c.seed);
+          const next = mulberry32(c.seed);
           const x = f64(uniform(next, numel(c.shape)), c.shape, true);
           const t = classTargets(c, next, false);
           const params = [x, f64([alpha], [], true), f64([beta], [], true), f64([gamma], [], true)];
@@ -153,7 +153,7 @@ describe('gradcheck (float64, random shapes and options)', () => {
   it('loss modules with a trainable γ: gradient w.r.t. θ (central differences through assign_)', () => {
     fc.assert(
       fc.property(arbClassCase, fc.double({ min: 0.6, max: 2.9, noNaN: true }), (c, init) => {
-        const next = rng(c.seed);
+        const next = mulberry32(c.seed);
         const x = f64(uniform(next, numel(c.shape)), c.shape);
         const t = classTargets(c, next, false);
         const spec = { init, min: 0.5, max: 3, dtype: 'float64' as const };
@@ -182,7 +182,7 @@ describe('gradgradcheck (second derivatives)', () => {
   it('crossEntropy (index targets with weights and smoothing; probability targets)', () => {
     fc.assert(
       fc.property(arbClassCase, fc.boolean(), (c, probabilities) => {
-        const next = rng(c.seed);
+        const next = mulberry32(c.seed);
         const x = f64(uniform(next, numel(c.shape)), c.shape, true);
         const w = f64(uniform(next, c.C, 0.3, 2), [c.C]);
         const target = probabilities ? f64(uniform(next, numel(c.shape), 0, 1), c.shape) : classTargets(c, next, true);
@@ -195,7 +195,7 @@ describe('gradgradcheck (second derivatives)', () => {
   it('dualFocalLoss w.r.t. input and γ (ρ = 1 and ρ > 1)', () => {
     fc.assert(
       fc.property(arbClassCase, fc.double({ min: 0.5, max: 3, noNaN: true }), fc.constantFrom(1, 1.5), (c, gamma, rho) => {
-        const next = rng(c.seed);
+        const next = mulberry32(c.seed);
         const x = f64(uniform(next, numel(c.shape)), c.shape, true);
         const t = classTargets(c, next, false);
         gradgradcheck((xi, gi) => dualFocalLoss(xi!, t, { gamma: gi!, alpha: 0.7, beta: 1.2, rho, reduction: c.reduction }), [x, f64([gamma], [], true)]);

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { grad, noGrad, sigmoid, tensor, type Tensor } from '@tsgrad/tensor';
+import { mulberry32 } from '@tsgrad/testing';
 import { Module } from '../module';
 import { Adam, SGD } from '../optim/index';
 import {
   BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, DualFocalLoss, NLLLoss, SigmoidFocalLoss, SoftMarginLoss, SoftmaxFocalLoss,
   binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, dualFocalLoss, nllLoss, sigmoidFocalLoss, softMarginLoss, softmaxFocalLoss,
 } from './index';
-import { assertClose, f64, i32, ints, rng, uniform } from './test-support/harness';
+import { assertClose, f64, i32, ints, uniform } from './test-support/harness';
 
-const next = rng(42);
+const next = mulberry32(42);
 const logits = f64(uniform(next, 2 * 4 * 3), [2, 4, 3]);
 const index = i32([0, 3, -100, 2, 1, 1], [2, 3]);
 const dense = i32(ints(next, 6, 0, 4), [2, 3]);
@@ -89,8 +90,8 @@ describe('trainable gamma', () => {
 
   it('is updated by the optimisers (Adam, SGD) with the model, and stays bounded', () => {
     const loss = new DualFocalLoss({ gamma: { init: 1, min: 0.5, max: 3 } });
-    const w = tensor(uniform(rng(9), 12, -0.5, 0.5), { shape: [4, 3], requiresGrad: true });
-    const x = tensor(uniform(rng(10), 20), { shape: [5, 4] });
+    const w = tensor(uniform(mulberry32(9), 12, -0.5, 0.5), { shape: [4, 3], requiresGrad: true });
+    const x = tensor(uniform(mulberry32(10), 20), { shape: [5, 4] });
     const t = i32([0, 1, 2, 1, 0], [5]);
     const adam = new Adam([w, ...loss.parameters()], { lr: 0.3 });
     const history: number[] = [];

@@ -10,6 +10,7 @@
  */
 import { expect } from 'vitest';
 import fc from 'fast-check';
+import { mulberry32 } from '@tsgrad/testing';
 import { Tensor, tensor, type DType } from '../index';
 
 /** A reference array: a row-major float64 buffer and its shape. */
@@ -45,21 +46,9 @@ export function forEachIndex(shape: readonly number[], fn: (idx: number[], flat:
   }
 }
 
-/** mulberry32: a tiny seeded generator for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Seeded values uniform in [lo, hi), or integers in [lo, hi] when `integers`. */
 export function randomRef(shape: readonly number[], seed: number, lo: number, hi: number, integers = false): Ref {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const data = new Float64Array(numel(shape));
   for (let i = 0; i < data.length; i++) data[i] = integers ? Math.floor(lo + r() * (hi - lo + 1)) : lo + r() * (hi - lo);
   return { shape: [...shape], data };

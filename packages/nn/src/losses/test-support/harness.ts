@@ -1,22 +1,11 @@
 import { Tensor, grad, tensor } from '@tsgrad/tensor';
+import { mulberry32 } from '@tsgrad/testing';
 
 /*
  * Test helpers: seeded data, and a comparison of a loss (values and gradients, in
  * float64) with an independent reference, whose gradients come from central finite
  * differences of the reference itself.
  */
-
-/** mulberry32: a small seeded generator in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function uniform(next: () => number, n: number, lo = -3, hi = 3): number[] {
   return Array.from({ length: n }, () => lo + (hi - lo) * next());
@@ -83,7 +72,7 @@ export function expectMatchesReference(c: ReferenceCheck): void {
   const want = ref(params.map((p) => [...p.data]));
   assertClose(out.dataSync(), want, valueTol, `${label} value`);
 
-  const next = rng(1234);
+  const next = mulberry32(1234);
   const v = Array.from({ length: out.numel }, () => 0.5 + next());
   const projected = (vals: number[]) => vals.reduce((s, x, i) => s + v[i]! * x, 0);
   const total = out.mul(f64(v, out.shape)).sum();
