@@ -12,7 +12,7 @@ import { integerFlag, integerListFlag, numberFlag } from './lib/cli';
 import { CLASSIFICATION_LOSSES, DEFAULT_GAMMA } from './lib/classification-losses';
 import { writeClassificationOutputs } from './lib/classification-outputs';
 import { majorityBaseline } from './lib/classification-report';
-import { commonFlags } from './lib/common-flags';
+import { commonFlags, gammaLrFlag } from './lib/common-flags';
 import { selectBackend } from './lib/backend';
 import { takeRows } from './lib/batches';
 import { longTailSplit } from './lib/long-tail-split';
@@ -36,7 +36,7 @@ const program = {
     minority: integerListFlag('Digits made rare in the training split', [3, 8], { min: 0, max: 9, maxCount: 9 }),
     keep: numberFlag('Fraction of each rare digit\'s training examples kept', 0.02, { greaterThan: 0, max: 1 }),
     hidden: integerFlag('Hidden units of the MLP 784→hidden→10', 128, { min: 1, max: 4096 }),
-    gammaLr: numberFlag('Learning rate of the trainable γ\'s own param group', 1e-2, { greaterThan: 0, max: 10 }),
+    gammaLr: gammaLrFlag(),
   },
   epilog: [
     'Examples:',

@@ -13,7 +13,7 @@ import { integerFlag, numberFlag, UsageError } from './lib/cli';
 import { CLASSIFICATION_LOSSES, DEFAULT_GAMMA } from './lib/classification-losses';
 import { writeClassificationOutputs } from './lib/classification-outputs';
 import { majorityBaseline, type NamedChart } from './lib/classification-report';
-import { commonFlags } from './lib/common-flags';
+import { commonFlags, gammaLrFlag } from './lib/common-flags';
 import { decisionGrid } from './lib/decision-grid';
 import { runMain } from './lib/main';
 import { checkOutDir, createOutDir, defaultOutDir } from './lib/output-dir';
@@ -37,7 +37,7 @@ const program = {
     rareArm: integerFlag('Which arm is rare in training (0-based; must be < --arms)', 3, { min: 0, max: 7 }),
     keep: numberFlag(`Fraction of the rare arm's ${TRAIN_PER_ARM} training points kept`, 0.025, { greaterThan: 0, max: 1 }),
     hidden: integerFlag('Hidden units of both hidden layers of the MLP 2→h→h→arms', 64, { min: 1, max: 1024 }),
-    gammaLr: numberFlag('Learning rate of the trainable γ\'s own param group', 1e-2, { greaterThan: 0, max: 10 }),
+    gammaLr: gammaLrFlag(),
   },
   epilog: [
     'Examples:',

@@ -28,3 +28,8 @@ export function commonFlags<L extends string>(d: CommonDefaults<L>) {
     out: textFlag('Output folder (created; files in it are overwritten)', null, `runs/${d.example}-<timestamp>`, 'a folder path, not an existing file'),
   };
 }
+
+/** --gamma-lr, shared by the examples that train a Dual Focal Loss with a trainable γ. */
+export function gammaLrFlag() {
+  return numberFlag('Learning rate of the trainable γ\'s own param group', 1e-2, { greaterThan: 0, max: 10 });
+}
