@@ -5,7 +5,7 @@ import {
 import { GPU, type DeviceArray, type GpuInstance, type GpuKernel } from './gpujs';
 import { chooseMode, isGlMode, parseMode, type GpuMode, type ModeChoice, type RequestedMode } from './modes';
 import { KernelCache, type CacheEntry } from './kernel-cache';
-import { copyIntoKernel, evaluateKernel, gatherKernel, matmulKernel, reduceKernel, scatterAddKernel, type KernelSpec } from './kernels';
+import { copyIntoKernel, evaluateKernel, gatherKernel, matmulKernel, reduceKernel, reduceSplit, scatterAddKernel, type KernelSpec } from './kernels';
 import { Buffer, LazyNode, opsOf, sourceOfNode, type Access, type ElementwiseOp, type Source } from './graph';
 import { MemoryTracker, deviceBytes, isTexture, type Cell, type MemoryStats } from './memory';
 import { env } from './node-builtins';
@@ -31,6 +31,13 @@ export interface GpuBackendOptions {
    * it off (every op its own kernel, for comparison).
    */
   fuse?: boolean;
+  /**
+   * Compute reductions with few outputs over long rows as partials over runs of each
+   * row plus a short second reduction, so a software rasterizer spreads them over
+   * its threads. Default: on in GL modes, off in webasm (one thread either way);
+   * TSGRAD_GPU_SPLIT_REDUCTIONS=0/1 overrides.
+   */
+  splitReductions?: boolean;
   /** Compiled kernels kept (least recently used evicted and destroyed); default 256. */
   kernelCacheSize?: number;
   /** GL modes: output bytes the kept kernels may pin (each keeps its last output texture); default 256 MiB. */
@@ -175,6 +182,8 @@ export class GpuBackend implements Backend {
   private warnedLarge = false;
   /** Record elementwise ops and compute them inside their consumers' kernels. */
   fuse: boolean;
+  /** Split reductions with few outputs (see GpuBackendOptions.splitReductions); undefined: the mode's default. */
+  splitReductions: boolean | undefined;
 
   constructor(options: GpuBackendOptions = {}) {
     this.name = options.name ?? 'gpu';
@@ -188,6 +197,8 @@ export class GpuBackend implements Backend {
       throw new BackendError(`GpuBackend: minElements expected a number >= 0, got ${String(options.minElements ?? envMin)}`);
     }
     this.fuse = options.fuse ?? env('TSGRAD_GPU_FUSE') !== '0';
+    const envSplit = env('TSGRAD_GPU_SPLIT_REDUCTIONS');
+    this.splitReductions = options.splitReductions ?? (envSplit === '0' ? false : envSplit === '1' ? true : undefined);
     this.kernelCacheSize = options.kernelCacheSize ?? 256;
     this.kernelCacheBytes = options.kernelCacheBytes ?? 256 * 1024 * 1024;
     this.memoryPressureBytes = options.memoryPressureBytes ?? 256 * 1024 * 1024;
@@ -267,6 +278,7 @@ export class GpuBackend implements Backend {
       requestedMode: s.choice.requested,
       modeReason: s.choice.reason,
       minElements: this.minElements,
+      splitReductions: this.splitReductions ?? s.gl,
       kernelCacheSize: s.cache.limit,
       liveArrays: s.memory.liveArrays,
       liveBytes: s.memory.liveBytes,
@@ -601,7 +613,18 @@ export class GpuBackend implements Backend {
   }
 
   reduce(op: ReduceOp, x: View, axes: readonly number[], outDtype: DType): Storage {
-    const spec = reduceKernel(this.dialect(), op, x.shape, this.access(x), axes);
+    const acc = this.access(x);
+    const parts = (this.splitReductions ?? this.init().gl) ? reduceSplit(op, x.shape, acc, axes) : 1;
+    if (parts > 1) {
+      // Partials over runs of each row, then one short reduction over them.
+      const partial = this.runToStorage(reduceKernel(this.dialect(), op, x.shape, acc, axes, parts), 'float32');
+      const nOut = partial.size / parts;
+      const pv: View = { storage: partial, shape: [nOut, parts], strides: [parts, 1], offset: 0, dtype: 'float32' };
+      const out = this.reduce(op, pv, [1], outDtype);
+      this.dispose(partial);
+      return out;
+    }
+    const spec = reduceKernel(this.dialect(), op, x.shape, acc, axes);
     if (op === 'argmax' || op === 'argmin') {
       // int32 lives on the CPU: the indices come back (exact floats below 2^24).
       if (spec.outSize === 0) return cpuBackend().full(0, 0, outDtype);

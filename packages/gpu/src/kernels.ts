@@ -186,7 +186,18 @@ const CHUNK = 32;
  * index; reduced dims become nested loops with literal bounds (gpu.js caps loops
  * whose bound is an argument at 1000 iterations).
  */
-export function reduceKernel(dialect: Dialect, op: ReduceOp, shape: readonly number[], x: Access, axes: readonly number[]): KernelSpec {
+/** How a reduction reads its input: kept dims, reduced dims (coalesced unless direct). */
+interface ReduceGeometry {
+  keptDims: number[];
+  nOut: number;
+  direct: LazyNode | null;
+  k: { shape: number[]; strides: number[][] };
+  redDims: number[];
+  r: { shape: number[]; strides: number[][] };
+  R: number;
+}
+
+function reduceGeometry(shape: readonly number[], x: Access, axes: readonly number[]): ReduceGeometry {
   const keptDims = shape.map((_, d) => d).filter((d) => !axes.includes(d));
   const nOut = keptDims.reduce((p, d) => p * shape[d]!, 1);
   // Reading a recorded op of this very shape: address it by coordinates (no index
@@ -196,16 +207,69 @@ export function reduceKernel(dialect: Dialect, op: ReduceOp, shape: readonly num
   const redDims = direct ? axes.filter((d) => shape[d]! > 1) : [];
   const r = direct ? { shape: redDims.map((d) => shape[d]!), strides: [redDims.map(() => 0)] } : coalesce(axes.map((d) => shape[d]!), [axes.map((d) => x.strides[d]!)]);
   const R = axes.reduce((p, d) => p * shape[d]!, 1);
-  const b = new Builder(dialect, `reduce:${op}${direct ? `:direct:${shape.join('x')}/${axes.join(',')}` : ''}|${k.shape.join('x')}:${k.strides[0]!.join(',')}/${r.shape.join('x')}:${r.strides[0]!.join(',')}@${x.offset}`);
+  return { keptDims, nOut, direct, k, redDims, r, R };
+}
+
+/** Outputs a split reduction aims for (GL: enough texels for several rasterizer tiles). */
+export const SPLIT_TARGET_OUTPUTS = 32768;
+/** Reductions over fewer elements than this (in all) are not split. */
+export const SPLIT_MIN_ELEMENTS = 65536;
+/** Shortest run of elements one partial result covers. */
+export const SPLIT_MIN_RUN = 8;
+
+/**
+ * How many partial results per output a reduction is split into (1: not split).
+ * Few outputs over long rows leave most of a software rasterizer idle (one tile of
+ * texels); partials over equal runs of the (single, innermost) reduced dim, combined
+ * by a second small reduction, spread the same work over many tiles.
+ */
+export function reduceSplit(op: ReduceOp, shape: readonly number[], x: Access, axes: readonly number[], target = SPLIT_TARGET_OUTPUTS): number {
+  if (op === 'argmax' || op === 'argmin') return 1;
+  const g = reduceGeometry(shape, x, axes);
+  if (g.r.shape.length !== 1 || g.nOut === 0 || g.nOut * 2 > target || g.nOut * g.R < SPLIT_MIN_ELEMENTS) return 1;
+  const L = g.r.shape[0]!;
+  const most = Math.min(Math.floor(L / SPLIT_MIN_RUN), Math.ceil(target / g.nOut));
+  if (most < 2) return 1;
+  // Prefer runs that tile the row exactly (no bounds test per element).
+  for (let p = most; p >= Math.ceil(most / 2); p--) if (L % p === 0) return p;
+  return Math.ceil(L / Math.ceil(L / most));
+}
+
+/**
+ * Reduces `x` (shape, strides, offset) over `axes`. Kept dims map from the output
+ * index; reduced dims become nested loops with literal bounds (gpu.js caps loops
+ * whose bound is an argument at 1000 iterations). With `parts` > 1 (see
+ * reduceSplit) output o·parts + q reduces the q-th of `parts` equal runs of the
+ * reduced dim: sum, max and min partials combine with the same op, logSumExp
+ * partials with logSumExp.
+ */
+export function reduceKernel(dialect: Dialect, op: ReduceOp, shape: readonly number[], x: Access, axes: readonly number[], parts = 1): KernelSpec {
+  const { keptDims, nOut, direct, k, redDims, r, R } = reduceGeometry(shape, x, axes);
+  if (parts > 1 && (r.shape.length !== 1 || r.shape[0]! < parts || op === 'argmax' || op === 'argmin')) {
+    throw new Error(`reduceKernel: cannot split ${op} over ${r.shape.join('x')} into ${parts} parts`);
+  }
+  const b = new Builder(dialect, `reduce:${op}${direct ? `:direct:${shape.join('x')}/${axes.join(',')}` : ''}|${k.shape.join('x')}:${k.strides[0]!.join(',')}/${r.shape.join('x')}:${r.strides[0]!.join(',')}@${x.offset}/${parts}`);
   const em = b.em;
   const o = em.let('this.thread.x', 'o');
-  const coords = em.coords(o, k.shape);
+  const all = em.coords(o, parts > 1 ? [...k.shape, parts] : k.shape);
+  const coords = parts > 1 ? all.slice(0, -1) : all;
   const base = direct ? '0' : em.let(offsetExpr(x.offset, coords, k.strides[0]!), 'base');
   const rs = r.shape;
   const rt = r.strides[0]!;
   const nl = rs.length;
   const jv = rs.map((_, d) => `j${d}`);
-  const L = nl ? rs[nl - 1]! : 1;
+  const full = nl ? rs[nl - 1]! : 1;
+  // Split: this output's run of L elements starts at lo; when runs do not tile the
+  // dim exactly, reads past its end are clamped to its last element (harmless for
+  // max/min) and terms past it count 0 (sum, logSumExp).
+  const L = Math.ceil(full / parts);
+  const ragged = L * parts !== full;
+  const lo = parts > 1 ? em.let(`${all[all.length - 1]} * ${lit(L)}`, 'lo') : null;
+  const inRange = (innerIdx: string) => (ragged ? `${lo} + ${innerIdx} < ${lit(full)}` : null);
+  const guarded = (innerIdx: string, term: string) => {
+    const c = inRange(innerIdx);
+    return c ? `(${c} ? ${term} : 0.0)` : term;
+  };
   /** Full coordinates of the element at reduced loop indices (direct mode). */
   const fullCoords = (reduced: readonly string[]) => {
     const c = new Array<string>(shape.length).fill('0');
@@ -213,11 +277,12 @@ export function reduceKernel(dialect: Dialect, op: ReduceOp, shape: readonly num
     redDims.forEach((d, i) => (c[d] = reduced[i]!));
     return c;
   };
-  const at = (inner: string) => {
+  const at = (innerIdx: string) => {
+    const inner = !lo ? innerIdx : ragged ? `Math.min(${lo} + ${innerIdx}, ${lit(full - 1)})` : `(${lo} + ${innerIdx})`;
     if (direct) return b.loadNode(direct, fullCoords([...jv.slice(0, nl - 1), inner]));
     return b.load(x.src, [base, ...jv.slice(0, nl - 1).map((j, d) => (rt[d] === 1 ? j : `${j} * ${lit(rt[d]!)}`)), rt[nl - 1] === 1 ? inner : `${inner} * ${lit(rt[nl - 1]!)}`].join(' + '));
   };
-  const first = () => (direct ? b.loadNode(direct, fullCoords(jv.map(() => '0'))) : b.load(x.src, base));
+  const first = () => (lo ? at('0') : direct ? b.loadNode(direct, fullCoords(jv.map(() => '0'))) : b.load(x.src, base));
   // Opens the outer reduced loops (all but the innermost); returns their closing.
   const openOuter = () => {
     for (let d = 0; d < nl - 1; d++) em.line(`for (let ${jv[d]} = 0; ${jv[d]} < ${rs[d]}; ${jv[d]}++) {`);
@@ -276,7 +341,7 @@ export function reduceKernel(dialect: Dialect, op: ReduceOp, shape: readonly num
     const s = em.tmp('s');
     em.line(`let ${s} = 0.0;`);
     const close = openOuter();
-    b.scope(() => pairwiseInto(s, at));
+    b.scope(() => pairwiseInto(s, (i) => guarded(i, at(i))));
     close();
     // −0 sums to +0 as on the CPU (0 + −0): GLSL may fold the 0.0 + x away.
     result = em.let(`${s} === 0.0 ? 0.0 : ${s}`);
@@ -309,7 +374,7 @@ export function reduceKernel(dialect: Dialect, op: ReduceOp, shape: readonly num
     em.line(`if (${m} === ${m} && ${m} < infv && ${m} > -infv) {`);
     b.scope(() => {
       close = openOuter();
-      b.scope(() => pairwiseInto(s, (i) => em.expFastExpr(`(${at(i)} - ${m})`)));
+      b.scope(() => pairwiseInto(s, (i) => guarded(i, em.expFastExpr(`(${at(i)} - ${m})`))));
       close();
       const lg = em.log(s);
       em.line(`${m} = ${m} + ${lg};`);
@@ -317,7 +382,7 @@ export function reduceKernel(dialect: Dialect, op: ReduceOp, shape: readonly num
     em.line('}');
     result = m;
   }
-  return b.build(result, nOut);
+  return b.build(result, nOut * parts);
 }
 
 /** out[p] = x[p with p[dim] = index[p]]; out has the index's shape. */

@@ -191,6 +191,74 @@ describe('reductions along any dim', () => {
     expectClose(big.gpu.logSumExp(0), withBackend('cpu', () => big.cpu.logSumExp(0)), REDUCTION, 'lse of 20000');
   });
 
+  describe('split reductions (partials over runs of a long row, then a short reduction)', () => {
+    const SPLIT_OPS = ['sum', 'max', 'min', 'logSumExp'] as const;
+    /** Runs f with splitting forced on, checking it took two kernels or more. */
+    const split = (f: () => Tensor): Tensor => {
+      const before = gpu.splitReductions;
+      gpu.splitReductions = true;
+      try {
+        gpu.resetStats();
+        const t = f();
+        gpu.evaluate(t);
+        expect(gpu.stats().kernelRuns).toBeGreaterThanOrEqual(2);
+        return t;
+      } finally {
+        gpu.splitReductions = before;
+      }
+    };
+
+    it('is on by default in GL modes only', () => {
+      expect(gpu.info()['splitReductions']).toBe(GL());
+    });
+
+    it('rows that runs tile exactly ([512, 1000]) and raggedly ([64, 1031], a prime), contiguous and transposed', () => {
+      for (const [shape, transposed] of [[[512, 1000], false], [[64, 1031], false], [[64, 1031], true]] as const) {
+        const n = shape[0] * shape[1];
+        const base = transposed ? [shape[1], shape[0]] : [...shape];
+        const p = pair(base, values(n, n + (transposed ? 1 : 0), { special: 0.001 }));
+        const view = (t: Tensor) => (transposed ? t.transpose(0, 1) : t);
+        for (const op of SPLIT_OPS) {
+          const c = withBackend('cpu', () => view(p.cpu)[op](1));
+          // Sums of ~1000 terms in ±3 cancel to ~1e-3: float32 rounding is ~eps·Σ|x| ≈ 1e-4 absolute.
+          const tol = op === 'sum' ? { rtol: 1e-4, atol: 1e-4 } : REDUCTION;
+          expectClose(split(() => view(p.gpu)[op](1)), c, tol, `${op} [${shape}]${transposed ? ' transposed' : ''}`);
+        }
+      }
+    });
+
+    it('a recorded elementwise input is computed inside the partial kernel', () => {
+      const p = pair([512, 1000], values(512000, 77));
+      const c = withBackend('cpu', () => p.cpu.sub(1).exp().sum(1));
+      expectClose(split(() => p.gpu.sub(1).exp().sum(1)), c, REDUCTION, 'sum(exp(x − 1))');
+      const l = withBackend('cpu', () => p.cpu.mul(3).logSumExp(1));
+      expectClose(split(() => p.gpu.mul(3).logSumExp(1)), l, REDUCTION, 'logSumExp(3x)');
+    });
+
+    it('one output over a long vector (the partials are reduced again)', () => {
+      const p = pair([100003], values(100003, 31, { lo: 0, hi: 1 }));
+      for (const op of SPLIT_OPS) {
+        const c = withBackend('cpu', () => p.cpu[op]());
+        expectClose(split(() => p.gpu[op]()), c, { rtol: 1e-4, atol: 1e-3 }, `${op} of 100003`);
+      }
+    });
+
+    it('runs that are all −∞, hold a NaN or +∞: the same special values as the CPU', () => {
+      const data = values(64 * 2048, 12);
+      for (let j = 0; j < 2048; j++) data[j] = -Infinity; // row 0: all −∞
+      for (let j = 0; j < 100; j++) data[2048 + j] = -Infinity; // row 1: one run −∞
+      data[2 * 2048 + 1500] = NaN; // row 2
+      data[3 * 2048 + 7] = Infinity; // row 3
+      data[4 * 2048 + 9] = Infinity; // row 4: +∞ and −∞
+      data[4 * 2048 + 2000] = -Infinity;
+      const p = pair([64, 2048], data);
+      for (const op of SPLIT_OPS) {
+        const c = withBackend('cpu', () => p.cpu[op](1));
+        expectClose(split(() => p.gpu[op](1)), c, REDUCTION, `${op} with special runs`);
+      }
+    });
+  });
+
   it('NaN and ±∞ rows: max/argmax take the first NaN, logSumExp of ±∞ rows has no ∞ − ∞', () => {
     const rows = Float32Array.from([1, NaN, 3, NaN, -Infinity, -Infinity, -Infinity, -Infinity, 1, Infinity, 2, 3]);
     const p = pair([3, 4], rows);
