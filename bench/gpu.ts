@@ -37,13 +37,17 @@ function parseArgs(argv: string[]): Args {
 
 const args = parseArgs(process.argv.slice(2));
 
-/** Median of timed calls after warm-up; stops at ~0.4 s (0.1 s quick) or 15 samples. */
-function time(fn: () => void, budgetMs = args.quick ? 100 : 400): number {
-  fn();
-  fn();
+/**
+ * Median of timed calls after warm-up (at least 3 calls and ~150 ms: kernels compile
+ * and textures get pooled on the first calls); then at least 5 samples, stopping at
+ * ~0.8 s (0.2 s quick) or 25 samples. The same for the CPU and the gpu.
+ */
+function time(fn: () => void, budgetMs = args.quick ? 200 : 800): number {
+  const w0 = performance.now();
+  for (let i = 0; i < 3 || (i < 20 && performance.now() - w0 < budgetMs / 5); i++) fn();
   const samples: number[] = [];
   const start = performance.now();
-  while (samples.length < 3 || (samples.length < 15 && performance.now() - start < budgetMs)) {
+  while (samples.length < 5 || (samples.length < 25 && performance.now() - start < budgetMs)) {
     const t0 = performance.now();
     fn();
     samples.push(performance.now() - t0);

@@ -69,6 +69,8 @@ export interface GpuStats extends MemoryStats {
   uploads: number;
   /** Device → host copies (reading a tensor, an op without a gpu kernel). */
   readbacks: number;
+  /** Index (int32) inputs found already on the device (same values as a recent upload). */
+  indexCacheHits: number;
   kernelRuns: number;
   kernelsCompiled: number;
   kernelsCached: number;
@@ -84,6 +86,22 @@ export interface GpuStats extends MemoryStats {
 }
 
 const ONE_FLOAT = new Set<DType>(['float32', 'bool']);
+
+/** Index uploads kept for reuse (see GpuBackend.indexBuffer), and the longest kept. */
+const INDEX_CACHE_ENTRIES = 16;
+const INDEX_CACHE_MAX_ELEMENTS = 1 << 20;
+
+function hashFloats(f: Float32Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < f.length; i++) h = Math.imul(h ^ (f[i]! | 0), 0x01000193);
+  return h >>> 0;
+}
+
+function equalFloats(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /**
  * Device storage: float32 values (bool as 0/1) held as one of
@@ -172,7 +190,8 @@ export class GpuBackend implements Backend {
   private requested: RequestedMode;
   private state: State | null = null;
   private initError: BackendError | null = null;
-  private counters = { uploads: 0, readbacks: 0, kernelRuns: 0 };
+  private counters = { uploads: 0, readbacks: 0, kernelRuns: 0, indexCacheHits: 0 };
+  private readonly indexCache = new Map<string, { host: Float32Array; buf: Buffer }>();
   private minElementsOption: number | undefined;
   private readonly kernelCacheSize: number;
   private readonly kernelCacheBytes: number;
@@ -303,7 +322,7 @@ export class GpuBackend implements Backend {
 
   /** Zeroes the transfer and kernel counters (memory counts are live values). */
   resetStats(): void {
-    this.counters = { uploads: 0, readbacks: 0, kernelRuns: 0 };
+    this.counters = { uploads: 0, readbacks: 0, kernelRuns: 0, indexCacheHits: 0 };
     const s = this.init();
     s.cache.resetCounters();
     s.memory.resetPeak();
@@ -438,7 +457,35 @@ export class GpuBackend implements Backend {
       else f.set(data as ArrayLike<number>);
     }
     if (f.length === 0) return this.constantStorage(dtype, 0, 0);
+    if (dtype === 'int32') return this.bufferStorage(dtype, this.indexBuffer(f));
     return this.bufferStorage(dtype, this.newBuffer(this.upload(f === data ? new Float32Array(f) : f), f.length));
+  }
+
+  /**
+   * Device copy of index values (labels: the same ones reach gather in the forward
+   * pass and scatterAdd in the backward pass, and often step after step). Kept by
+   * content — a hit is checked element by element against the kept host copy, so a
+   * label tensor changed in place is uploaded again — in a small LRU. Kept buffers
+   * are never written (buffers are immutable) and are freed by the garbage collector
+   * once evicted and unread.
+   */
+  private indexBuffer(f: Float32Array): Buffer {
+    const key = `${f.length}:${hashFloats(f)}`;
+    const hit = this.indexCache.get(key);
+    if (hit && equalFloats(hit.host, f)) {
+      this.indexCache.delete(key);
+      this.indexCache.set(key, hit);
+      this.counters.indexCacheHits++;
+      return hit.buf;
+    }
+    const buf = this.newBuffer(this.upload(new Float32Array(f)), f.length);
+    buf.captured = true;
+    if (f.length <= INDEX_CACHE_MAX_ELEMENTS) {
+      if (hit) this.indexCache.delete(key);
+      this.indexCache.set(key, { host: f, buf });
+      while (this.indexCache.size > INDEX_CACHE_ENTRIES) this.indexCache.delete(this.indexCache.keys().next().value!);
+    }
+    return buf;
   }
 
   /** Host floats to a device array (the caller's array is not kept in GL modes). */

@@ -211,11 +211,11 @@ function reduceGeometry(shape: readonly number[], x: Access, axes: readonly numb
 }
 
 /** Outputs a split reduction aims for (GL: enough texels for several rasterizer tiles). */
-export const SPLIT_TARGET_OUTPUTS = 32768;
+export const SPLIT_TARGET_OUTPUTS = 65536;
 /** Reductions over fewer elements than this (in all) are not split. */
 export const SPLIT_MIN_ELEMENTS = 65536;
 /** Shortest run of elements one partial result covers. */
-export const SPLIT_MIN_RUN = 8;
+export const SPLIT_MIN_RUN = 20;
 
 /**
  * How many partial results per output a reduction is split into (1: not split).
