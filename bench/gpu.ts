@@ -15,14 +15,14 @@ import { randn, registerBackend, setBackend, tensor, manualSeed, type Tensor } f
 import { crossEntropy } from '@tsgrad/nn';
 import { GpuBackend, modeAvailability, type GpuMode } from '@tsgrad/gpu';
 
-interface Args { sizes: number[]; only: string[] | null; modes: GpuMode[] | null; quick: boolean; md: string | null }
+interface Args { sizes: number[]; sizesGiven: boolean; only: string[] | null; modes: GpuMode[] | null; quick: boolean; md: string | null }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { sizes: [1e3, 1e4, 1e5, 1e6, 1e7], only: null, modes: null, quick: false, md: null };
+  const a: Args = { sizes: [1e3, 1e4, 1e5, 1e6, 1e7], sizesGiven: false, only: null, modes: null, quick: false, md: null };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = () => argv[++i] ?? '';
-    if (k === '--sizes') a.sizes = v().split(',').map(Number);
+    if (k === '--sizes') { a.sizes = v().split(',').map(Number); a.sizesGiven = true; }
     else if (k === '--only') a.only = v().split(',');
     else if (k === '--modes') a.modes = v().split(',') as GpuMode[];
     else if (k === '--quick') a.quick = true;
@@ -59,6 +59,10 @@ function time(fn: () => void, budgetMs = args.quick ? 200 : 800): number {
 interface Workload {
   id: string;
   title: string;
+  /** Sizes measured besides the default ones (the issue's target shapes). */
+  extraSizes?: number[];
+  /** The issue's target for this workload: gpu (resident) ≥ ratio × faster at n. */
+  target?: { n: number; ratio: number; mode: GpuMode };
   /** Makes inputs on the active backend; returns the op (and what it leaves to dispose). */
   setup(n: number): { inputs: Tensor[]; run: (xs: Tensor[]) => Tensor[] };
 }
@@ -86,6 +90,8 @@ const WORKLOADS: Workload[] = [
   },
   {
     id: 'ce', title: 'softmax-cross-entropy fwd+bwd [n/1000, 1000]',
+    extraSizes: [512000],
+    target: { n: 512000, ratio: 1.5, mode: 'headlessgl' },
     setup: (n) => {
       const { rows, cols } = rowsOf(n);
       const labels = tensor(Int32Array.from({ length: rows }, (_, i) => (i * 7919) % cols));
@@ -116,7 +122,8 @@ function benchMode(mode: GpuMode, workloads: Workload[]): Row[] {
   registerBackend(gpu);
   const rows: Row[] = [];
   for (const w of workloads) {
-    for (const n of args.sizes) {
+    const sizes = args.sizesGiven ? args.sizes : [...new Set([...args.sizes, ...(w.extraSizes ?? [])])].sort((a, b) => a - b);
+    for (const n of sizes) {
       manualSeed(1);
       setBackend('cpu');
       const cpuCase = w.setup(n);
@@ -192,6 +199,11 @@ function main(): void {
     }
   }
   for (const n of notes) lines.push(`- ${n}`);
+  for (const w of workloads) {
+    const t = w.target;
+    const r = t && all.find((x) => x.workload === w.id && x.mode === t.mode && x.n === t.n);
+    if (t && r) lines.push(`\nTarget: ${w.title} at n = ${fmtN(t.n)}, ${t.mode}, resident: ${(r.cpu / r.resident).toFixed(2)}× faster than the CPU (target ≥ ${t.ratio}×: ${r.cpu / r.resident >= t.ratio ? 'met' : 'NOT met'}).`);
+  }
   const md = lines.join('\n');
   console.log(`\n${md}`);
   if (args.md) writeFileSync(args.md, `${md}\n`);
