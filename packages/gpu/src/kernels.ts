@@ -181,11 +181,6 @@ export function evaluateKernel(dialect: Dialect, src: Source, size: number): Ker
 /** Chunk length of the pairwise sums: partial sums keep float32 error ~ (32 + R/32) ulps. */
 const CHUNK = 32;
 
-/**
- * Reduces `x` (shape, strides, offset) over `axes`. Kept dims map from the output
- * index; reduced dims become nested loops with literal bounds (gpu.js caps loops
- * whose bound is an argument at 1000 iterations).
- */
 /** How a reduction reads its input: kept dims, reduced dims (coalesced unless direct). */
 interface ReduceGeometry {
   keptDims: number[];
