@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  tensor, backendInfo, setBackend, getBackend, listBackends, BackendError, CpuBackend, CpuStorage,
+  tensor, backendInfo, setBackend, getBackend, listBackends, registerBackend, BackendError, CpuBackend, CpuStorage,
+  type Backend, type View,
 } from './index';
 
 /* Backend selection and reporting. */
@@ -45,5 +46,43 @@ describe('backend', () => {
   it("setBackend('gpu') without the gpu package says how to register it", () => {
     if (listBackends().includes('gpu')) return;
     expect(() => setBackend('gpu')).toThrow(/import '@tsgrad\/gpu'/);
+  });
+});
+
+describe('asynchronous reads (data(), array())', () => {
+  it('resolve to the values dataSync()/toArray() give, strided views and 0-d included', async () => {
+    const t = tensor([[1, 2, 3], [4, 5, 6]]).transpose(0, 1);
+    expect(Array.from(await t.data())).toEqual(Array.from(t.dataSync()));
+    expect(await t.array()).toEqual([[1, 4], [2, 5], [3, 6]]);
+    expect(await tensor(7, { dtype: 'int32' }).array()).toBe(7);
+    expect((await tensor([true, false]).data())).toBeInstanceOf(Uint8Array);
+  });
+
+  it("use the backend's readAsync when it has one, and reject with its error", async () => {
+    const base = new CpuBackend();
+    let calls = 0;
+    const asyncCpu = Object.create(base, {
+      name: { value: 'cpu-async-test' },
+      readAsync: {
+        value: (v: View) => {
+          calls++;
+          if (v.shape.length === 0) return Promise.reject(new BackendError('readAsync: nothing to read'));
+          return Promise.resolve(base.read(v));
+        },
+      },
+    }) as Backend;
+    registerBackend(asyncCpu);
+    const before = getBackend().name;
+    setBackend('cpu-async-test');
+    try {
+      const t = tensor([1.5, 2.5]).mul(2);
+      expect(t.device).toBe('cpu-async-test');
+      expect(Array.from(await t.data())).toEqual([3, 5]);
+      expect(await t.array()).toEqual([3, 5]);
+      expect(calls).toBe(2);
+      await expect(tensor(1).data()).rejects.toThrow('readAsync: nothing to read');
+    } finally {
+      setBackend(before);
+    }
   });
 });

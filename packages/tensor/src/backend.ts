@@ -59,6 +59,11 @@ export interface Backend {
   full(size: number, value: number, dtype: DType): Storage;
   /** A contiguous copy of the view's elements in row-major order, on the host. */
   read(view: View): TypedArray;
+  /**
+   * The same as `read`, for devices whose reads complete asynchronously (WebGPU
+   * buffer mapping): `Tensor.data()`/`array()` use it when present, `read` otherwise.
+   */
+  readAsync?(view: View): Promise<TypedArray>;
   dispose(storage: Storage): void;
   /** Writes src's elements into dst (same shape); dst's storage belongs to this backend. */
   copyStrided(src: View, dst: View): void;

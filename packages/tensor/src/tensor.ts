@@ -11,7 +11,7 @@ import * as S from './ops/shape';
 import * as I from './ops/indexing';
 import * as L from './ops/linalg';
 import * as C from './ops/composite';
-import { toDType, readHost } from './ops/dispatch';
+import { toDType, readHost, readHostAsync } from './ops/dispatch';
 
 export type NestedArray = number | NestedArray[];
 export type TensorLike = Tensor | number;
@@ -85,9 +85,22 @@ export class Tensor implements View {
   dataSync(): TypedArray {
     return readHost(this);
   }
+  /**
+   * `dataSync()` as a promise (TF.js's `data()`): the values as of this call, read
+   * asynchronously on backends whose device reads are asynchronous.
+   */
+  data(): Promise<TypedArray> {
+    return readHostAsync(this);
+  }
   /** Nested JS arrays (bool as 0/1); a 0-d tensor gives a number. */
   toArray(): NestedArray {
-    const data = this.dataSync();
+    return this.nest(this.dataSync());
+  }
+  /** `toArray()` as a promise (TF.js's `array()`). */
+  async array(): Promise<NestedArray> {
+    return this.nest(await this.data());
+  }
+  private nest(data: TypedArray): NestedArray {
     if (this.ndim === 0) return data[0]!;
     const build = (dim: number, off: number): NestedArray[] => {
       const n = this.shape[dim]!;

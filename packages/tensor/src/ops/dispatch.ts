@@ -65,6 +65,16 @@ export function readHost(v: View): TypedArray {
   return v.storage.backend.read(v);
 }
 
+/** `readHost` as a promise: the backend's asynchronous read when it has one. */
+export function readHostAsync(v: View): Promise<TypedArray> {
+  const b = v.storage.backend;
+  try {
+    return b.readAsync ? b.readAsync(v) : Promise.resolve(b.read(v));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
 /** A 0-d constant for a JS scalar, on the backend `like` lives on when it can hold it. */
 export function scalarTensor(value: number | boolean, dtype: DType = scalarDType(value), like?: View): Tensor {
   const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
