@@ -27,6 +27,9 @@ export function sameLayout(a: Access, shape: readonly number[]): boolean {
   return a.strides.every((st, d) => st === cs[d] || shape[d] === 1);
 }
 
+/** Chunk length of the pairwise sums: partial sums keep float32 error ~ (32 + R/32) ulps. */
+const CHUNK = 32;
+
 export class Builder {
   readonly em: Emitter;
   readonly args: KernelArg[] = [];
@@ -159,6 +162,37 @@ export class Builder {
     return v;
   }
 
+  /**
+   * Emits `acc += Σ_{i < len} term(i)`, pairwise in chunks of CHUNK (partial sums keep
+   * float32 error ~ (CHUNK + len/CHUNK) ulps); `term` emits inside the loop's scope.
+   */
+  pairwiseSum(acc: string, len: number, term: (idx: string) => string): void {
+    const em = this.em;
+    const loop = (from: number, to: number) => {
+      em.line(`for (let m = ${from}; m < ${to}; m++) {`);
+      this.scope(() => em.line(`${acc} += ${term('m')};`));
+      em.line('}');
+    };
+    const full = Math.floor(len / CHUNK);
+    if (full <= 1) {
+      loop(0, len);
+      return;
+    }
+    em.line(`for (let c = 0; c < ${full}; c++) {`);
+    this.scope(() => {
+      em.line('let p = 0.0;');
+      em.line(`for (let m = 0; m < ${CHUNK}; m++) {`);
+      this.scope(() => {
+        const idx = em.let(`c * ${CHUNK} + m`, 'ix');
+        em.line(`p += ${term(idx)};`);
+      });
+      em.line('}');
+      em.line(`${acc} += p;`);
+    });
+    em.line('}');
+    if (len % CHUNK) loop(full * CHUNK, len);
+  }
+
   build(result: string, outSize: number): KernelSpec {
     const params = [...this.names, 'nanv', 'infv', 'onev'].join(', ');
     const source = `function(${params}) {\n  ${this.em.lines.join('\n  ')}\n  return ${result};\n}`;
@@ -178,8 +212,6 @@ export function evaluateKernel(dialect: Dialect, src: Source, size: number): Ker
   return b.build(v, size);
 }
 
-/** Chunk length of the pairwise sums: partial sums keep float32 error ~ (32 + R/32) ulps. */
-const CHUNK = 32;
 
 /** How a reduction reads its input: kept dims, reduced dims (coalesced unless direct). */
 interface ReduceGeometry {
@@ -291,27 +323,8 @@ export function reduceKernel(dialect: Dialect, op: ReduceOp, shape: readonly num
     b.scope(() => body(v));
     em.line('}');
   };
-  /** Σ over the innermost dim of term(index), pairwise in chunks of 32. */
-  const pairwiseInto = (acc: string, term: (idx: string) => string) => {
-    const full = Math.floor(L / CHUNK);
-    if (full > 1) {
-      em.line(`for (let c = 0; c < ${full}; c++) {`);
-      b.scope(() => {
-        em.line('let p = 0.0;');
-        em.line(`for (let m = 0; m < ${CHUNK}; m++) {`);
-        b.scope(() => {
-          const idx = em.let(`c * ${CHUNK} + m`, 'ix');
-          em.line(`p += ${term(idx)};`);
-        });
-        em.line('}');
-        em.line(`${acc} += p;`);
-      });
-      em.line('}');
-      if (L % CHUNK) loop('m', full * CHUNK, L, (idx) => em.line(`${acc} += ${term(idx)};`));
-    } else {
-      loop('m', 0, L, (idx) => em.line(`${acc} += ${term(idx)};`));
-    }
-  };
+  /** Σ over the innermost dim (this output's run of it) of term(index). */
+  const pairwiseInto = (acc: string, term: (idx: string) => string) => b.pairwiseSum(acc, L, term);
   const flatIndex = (inner: string) => {
     if (nl <= 1) return inner;
     let acc = jv[0]!;
@@ -479,29 +492,6 @@ export function matmulKernel(dialect: Dialect, outShape: readonly number[], K: n
   const bk = bm.strides[nd - 2]!;
   const term = (k: string) => `${b.load(a.src, `${aRow} + ${k} * ${lit(ak)}`)} * ${b.load(bm.src, `${bCol} + ${k} * ${lit(bk)}`)}`;
   em.line('let s = 0.0;');
-  const full = Math.floor(K / CHUNK);
-  if (full > 1) {
-    em.line(`for (let c = 0; c < ${full}; c++) {`);
-    b.scope(() => {
-      em.line('let p = 0.0;');
-      em.line(`for (let q = 0; q < ${CHUNK}; q++) {`);
-      b.scope(() => {
-        const k = em.let(`c * ${CHUNK} + q`, 'k');
-        em.line(`p += ${term(k)};`);
-      });
-      em.line('}');
-      em.line('s += p;');
-    });
-    em.line('}');
-    if (K % CHUNK) {
-      em.line(`for (let k = ${full * CHUNK}; k < ${K}; k++) {`);
-      b.scope(() => em.line(`s += ${term('k')};`));
-      em.line('}');
-    }
-  } else {
-    em.line(`for (let k = 0; k < ${K}; k++) {`);
-    b.scope(() => em.line(`s += ${term('k')};`));
-    em.line('}');
-  }
+  b.pairwiseSum('s', K, term);
   return b.build('s', n);
 }
