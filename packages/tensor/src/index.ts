@@ -35,3 +35,7 @@ export {
 } from './backend';
 export { CpuBackend, CpuStorage } from './cpu/cpu-backend';
 export { broadcastShapes, contiguousStrides, isContiguous, numelOf } from './shape';
+export {
+  LazyNode, sourceOfNode, opsOf, opName, nextGraphId,
+  type ElementwiseOp, type Source as FusionSource, type Access as FusionAccess,
+} from './fusion/graph';

@@ -1,0 +1,77 @@
+import type { BinaryOp, UnaryOp } from '../backend';
+
+/*
+ * The lazy elementwise graph every backend with generated kernels shares (gpu.js,
+ * WebAssembly). Elementwise results are not computed when the op is called but
+ * recorded as `LazyNode`s (an op and its operands) and computed by the first kernel
+ * that needs them: inlined into the consumer's code, so `exp(x − lse)`, a chain of
+ * transcendental functions, or the `x − max` feeding a log-sum-exp each cost one pass
+ * over memory instead of one per op.
+ *
+ * `B` is the backend's buffer type (a texture, a block of WebAssembly memory). Buffers
+ * and nodes are immutable once made: a tensor written in place, or disposed, gets a
+ * new buffer (or none) while recorded nodes keep the old one alive until they are
+ * garbage themselves. That makes deferred evaluation safe.
+ */
+
+export type ElementwiseOp =
+  | { kind: 'unary'; op: UnaryOp; toBool: boolean }
+  | { kind: 'binary'; op: BinaryOp; toBool: boolean }
+  | { kind: 'where' }
+  /**
+   * scatterAdd(base, dim, index, src) over base's shape: operand 0 (base) is read at
+   * the node's coordinates, operands 1 and 2 (index, src) at index coordinates.
+   */
+  | { kind: 'scatter'; dim: number; indexShape: readonly number[] };
+
+export function opName(what: ElementwiseOp): string {
+  if (what.kind === 'scatter') return `scatter:${what.dim}:${what.indexShape.join('x')}`;
+  return what.kind === 'where' ? 'where' : `${what.op}${what.toBool ? '>bool' : ''}`;
+}
+
+let nextId = 1;
+
+/** A fresh id for buffers and nodes (one sequence, so ids never collide). */
+export function nextGraphId(): number {
+  return nextId++;
+}
+
+/** A source of values for a kernel: a constant, a device buffer, or a recorded op. */
+export type Source<B> =
+  | { kind: 'const'; value: number }
+  | { kind: 'buf'; buf: B }
+  | { kind: 'lazy'; node: LazyNode<B> };
+
+/** An operand as the consumer sees it: a source read at offset + Σ coord·stride. */
+export interface Access<B> {
+  src: Source<B>;
+  offset: number;
+  strides: readonly number[];
+}
+
+export class LazyNode<B> {
+  readonly id = nextGraphId();
+  /** Set once some kernel has written this node's values to memory. */
+  result: B | null = null;
+  /** Read by another node: its result buffer must then outlive its storage. */
+  captured = false;
+  constructor(
+    readonly what: ElementwiseOp,
+    readonly outShape: readonly number[],
+    readonly operands: readonly Access<B>[],
+    /** Ops inlined if this node is evaluated (bounds kernel size). */
+    readonly ops: number,
+    /** Elements of this node's output. */
+    readonly size: number,
+  ) {}
+}
+
+/** The source a node's consumers read: its buffer once computed, else the node. */
+export function sourceOfNode<B>(node: LazyNode<B>): Source<B> {
+  return node.result ? { kind: 'buf', buf: node.result } : { kind: 'lazy', node };
+}
+
+/** Ops a source inlines when read. */
+export function opsOf<B>(src: Source<B>): number {
+  return src.kind === 'lazy' ? src.node.ops : 0;
+}

@@ -1,0 +1,151 @@
+import { BackendError } from '../errors';
+
+/*
+ * One growable WebAssembly.Memory holds every tensor of the WebAssembly backend and
+ * every kernel's scratch space. Blocks come in size classes (four per doubling, so
+ * at most 25 % is wasted) and a freed block goes back to its class's free list, to be
+ * handed out again before the heap grows: a training step that frees what the
+ * previous one allocated runs on memory that is already mapped and in cache, instead
+ * of page-faulting fresh allocations. Memory never shrinks (WebAssembly cannot), and
+ * typed-array views are re-derived whenever the memory has grown.
+ */
+
+const PAGE = 65536;
+/** Alignment of every block: a cache line, so SIMD loads never straddle two. */
+export const ALIGN = 64;
+
+/** The size class of a request: a multiple of ALIGN, then 4 steps per power of two. */
+export function sizeClass(bytes: number): number {
+  if (bytes <= 1024) return Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+  const p = 2 ** Math.floor(Math.log2(bytes));
+  const step = p / 4;
+  return Math.ceil(bytes / step) * step;
+}
+
+export interface HeapStats {
+  /** Bytes in blocks handed out and not yet freed. */
+  liveBytes: number;
+  liveBlocks: number;
+  /** Bytes of freed blocks waiting for reuse. */
+  freeBytes: number;
+  /** Size of the WebAssembly.Memory. */
+  memoryBytes: number;
+  /** Allocations served from a free list (no new memory). */
+  reused: number;
+  /** Allocations that took new memory from the top of the heap. */
+  fresh: number;
+  /** Times the memory grew. */
+  grows: number;
+}
+
+export class WasmHeap {
+  readonly memory: WebAssembly.Memory;
+  private top = ALIGN; // address 0 stays unused: a null pointer is never a valid block
+  private readonly free = new Map<number, number[]>();
+  private readonly blockClass = new Map<number, number>();
+  private buffer: ArrayBuffer | SharedArrayBuffer;
+  private views: { f32: Float32Array; i32: Int32Array; u8: Uint8Array; f64: Float64Array } | null = null;
+  private counters = { liveBytes: 0, freeBytes: 0, reused: 0, fresh: 0, grows: 0 };
+
+  constructor(initialPages = 256) {
+    this.memory = new WebAssembly.Memory({ initial: initialPages });
+    this.buffer = this.memory.buffer;
+  }
+
+  /** The memory as the kernel modules import it. */
+  get importDescriptor(): { module: string; name: string; initial: number } {
+    return { module: 'env', name: 'memory', initial: 1 };
+  }
+
+  /** Allocates a block of at least `bytes` (aligned to ALIGN); returns its address. */
+  alloc(bytes: number): number {
+    const cls = sizeClass(bytes);
+    const list = this.free.get(cls);
+    let ptr = list?.pop();
+    if (ptr !== undefined) {
+      this.counters.reused++;
+      this.counters.freeBytes -= cls;
+    } else {
+      ptr = this.top;
+      const end = ptr + cls;
+      if (end > this.memory.buffer.byteLength) this.grow(end);
+      this.top = end;
+      this.counters.fresh++;
+    }
+    this.blockClass.set(ptr, -cls); // negative: live
+    this.counters.liveBytes += cls;
+    return ptr;
+  }
+
+  /** Returns a block to its free list. Freeing an address twice is an error. */
+  release(ptr: number): void {
+    const c = this.blockClass.get(ptr);
+    if (c === undefined || c > 0) {
+      throw new BackendError(`wasm backend: internal error, block ${ptr} freed twice or never allocated`);
+    }
+    const cls = -c;
+    this.blockClass.set(ptr, cls);
+    let list = this.free.get(cls);
+    if (!list) this.free.set(cls, (list = []));
+    list.push(ptr);
+    this.counters.liveBytes -= cls;
+    this.counters.freeBytes += cls;
+  }
+
+  /** Whether `ptr` is a live block (for assertions). */
+  isLive(ptr: number): boolean {
+    const c = this.blockClass.get(ptr);
+    return c !== undefined && c < 0;
+  }
+
+  private grow(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    // Grow by at least half the current size: few grows, each one re-deriving the views.
+    const want = Math.max(end, have + (have >> 1));
+    const pages = Math.ceil((want - have) / PAGE);
+    try {
+      this.memory.grow(pages);
+    } catch {
+      throw new BackendError(
+        `wasm backend: out of memory growing the WebAssembly heap from ${have} to ${have + pages * PAGE} bytes ` +
+          `(${this.counters.liveBytes} bytes live); dispose() tensors you no longer need`,
+      );
+    }
+    this.counters.grows++;
+  }
+
+  private current() {
+    if (this.views === null || this.buffer !== this.memory.buffer) {
+      this.buffer = this.memory.buffer;
+      const b = this.buffer;
+      this.views = { f32: new Float32Array(b), i32: new Int32Array(b), u8: new Uint8Array(b), f64: new Float64Array(b) };
+    }
+    return this.views;
+  }
+
+  /** Views of the whole memory, valid until the next allocation (which may grow it). */
+  get f32(): Float32Array {
+    return this.current().f32;
+  }
+  get i32(): Int32Array {
+    return this.current().i32;
+  }
+  get u8(): Uint8Array {
+    return this.current().u8;
+  }
+  get f64(): Float64Array {
+    return this.current().f64;
+  }
+
+  stats(): HeapStats {
+    return {
+      liveBytes: this.counters.liveBytes,
+      liveBlocks: [...this.blockClass.values()].filter((c) => c < 0).length,
+      freeBytes: this.counters.freeBytes,
+      memoryBytes: this.memory.buffer.byteLength,
+      reused: this.counters.reused,
+      fresh: this.counters.fresh,
+      grows: this.counters.grows,
+    };
+  }
+}
