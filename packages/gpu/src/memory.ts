@@ -1,5 +1,5 @@
 import type { DeviceArray, GpuTexture } from './gpujs';
-import { nodeModule } from './node-builtins';
+import { syncCollector, type SyncCollector } from '@tsgrad/tensor';
 
 /*
  * Device memory accounting and release. A storage's device array lives in a `Cell`
@@ -35,35 +35,6 @@ export function isTexture(a: DeviceArray): a is GpuTexture {
 export function deviceBytes(a: DeviceArray): number {
   if (a instanceof Float32Array) return a.byteLength;
   return a.size[0]! * a.size[1]! * 16;
-}
-
-interface SyncCollector {
-  gc(): void;
-  Registry: typeof FinalizationRegistry;
-}
-
-let collector: SyncCollector | null | undefined;
-
-/** gc + a FinalizationRegistry with cleanupSome, from a fresh vm context; null if unavailable. */
-function syncCollector(): SyncCollector | null {
-  if (collector !== undefined) return collector;
-  collector = null;
-  try {
-    const v8 = nodeModule<{ setFlagsFromString(f: string): void }>('node:v8');
-    const vm = nodeModule<{ createContext(o: object): object; runInContext(code: string, ctx: object): unknown }>('node:vm');
-    if (!v8 || !vm) return null;
-    v8.setFlagsFromString('--expose-gc');
-    v8.setFlagsFromString('--harmony-weak-refs-with-cleanup-some');
-    const ctx = vm.createContext({});
-    const gc = vm.runInContext('gc', ctx) as () => void;
-    const Registry = vm.runInContext('FinalizationRegistry', ctx) as typeof FinalizationRegistry;
-    if (typeof gc === 'function' && typeof (Registry.prototype as { cleanupSome?: unknown }).cleanupSome === 'function') {
-      collector = { gc, Registry };
-    }
-  } catch {
-    collector = null;
-  }
-  return collector;
 }
 
 export interface MemoryStats {

@@ -27,11 +27,6 @@ export function nodeRequire(from?: string): Require | null {
   return from ? mod.createRequire(own.resolve(from)) : own;
 }
 
-export function nodeModule<T>(id: 'node:v8' | 'node:vm'): T | null {
-  const get = getBuiltin();
-  return get ? (get(id) as T) : null;
-}
-
 export function env(name: string): string | undefined {
   const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
   return p?.env?.[name];

@@ -64,6 +64,12 @@ export interface Backend {
    * buffer mapping): `Tensor.data()`/`array()` use it when present, `read` otherwise.
    */
   readAsync?(view: View): Promise<TypedArray>;
+  /**
+   * Computes these views' values now, for backends that record work lazily (fused
+   * elementwise chains): `evaluate(...tensors)` calls it, for timing and to cut what a
+   * long-lived result keeps alive. Backends that compute eagerly omit it.
+   */
+  evaluate?(...views: View[]): void;
   dispose(storage: Storage): void;
   /** Writes src's elements into dst (same shape); dst's storage belongs to this backend. */
   copyStrided(src: View, dst: View): void;
@@ -84,6 +90,11 @@ export interface Backend {
 const registry = new Map<string, Backend>();
 let current: Backend | null = null;
 let envChecked = false;
+/** Why the active backend is the one it is (reported by backendInfo()). */
+let reason = '';
+
+/** The backend used when nothing selects one: WebAssembly where it runs, else the JS reference. */
+const PREFERRED_DEFAULT = 'wasm';
 
 export function registerBackend(backend: Backend): void {
   registry.set(backend.name, backend);
@@ -110,6 +121,7 @@ export function setBackend(name: string): void {
   b.activate?.();
   current = b;
   envChecked = true;
+  reason = `setBackend('${name}')`;
 }
 
 /** The active backend; honours TSGRAD_BACKEND on first use. */
@@ -121,18 +133,35 @@ export function getBackend(): Backend {
       const b = getBackendByName(env);
       b.activate?.();
       current = b;
+      reason = `TSGRAD_BACKEND=${env}`;
     }
   }
-  if (!current) current = getBackendByName('cpu');
+  if (!current) current = defaultBackend();
   return current;
+}
+
+function defaultBackend(): Backend {
+  const preferred = registry.get(PREFERRED_DEFAULT);
+  if (preferred) {
+    try {
+      preferred.activate?.();
+      reason = 'default: WebAssembly SIMD is available';
+      return preferred;
+    } catch (e) {
+      reason = `default: the JS reference backend (${(e as Error).message})`;
+      return getBackendByName('cpu');
+    }
+  }
+  reason = 'default: the JS reference backend';
+  return getBackendByName('cpu');
 }
 
 export function cpuBackend(): Backend {
   return getBackendByName('cpu');
 }
 
-/** What runs now: `{ backend: 'cpu', … }` plus the backend's own details (e.g. the gpu.js mode). */
-export function backendInfo(): { backend: string } & Record<string, string | number | boolean> {
+/** What runs now: `{ backend: 'wasm', reason: 'default: …', … }` (why it was chosen) plus the backend's own details (e.g. the gpu.js mode). */
+export function backendInfo(): { backend: string; reason: string } & Record<string, string | number | boolean> {
   const b = getBackend();
-  return { ...b.info(), backend: b.name };
+  return { ...b.info(), backend: b.name, reason };
 }

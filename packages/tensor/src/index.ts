@@ -3,6 +3,7 @@
  * reference backend. See the package README for the full API.
  */
 import './cpu/cpu-backend';
+import './wasm/register';
 
 export { Tensor, type NestedArray, type TensorLike } from './tensor';
 export type { DType, FloatDType, TypedArray } from './dtype';
@@ -34,8 +35,12 @@ export {
   type Backend, type Storage, type View, type KernelName, type UnaryOp, type BinaryOp, type ReduceOp,
 } from './backend';
 export { CpuBackend, CpuStorage } from './cpu/cpu-backend';
+export { WasmBackend, WasmStorage, type WasmBackendOptions, type WasmStats } from './wasm/wasm-backend';
+export { wasm } from './wasm/register';
+export { evaluate } from './ops/evaluate';
 export { broadcastShapes, contiguousStrides, isContiguous, numelOf } from './shape';
 export {
   LazyNode, sourceOfNode, opsOf, opName, nextGraphId,
   type ElementwiseOp, type Source as FusionSource, type Access as FusionAccess,
 } from './fusion/graph';
+export { syncCollector, cleanupSome, envVar, nodeBuiltin, type SyncCollector } from './memory/sync-gc';

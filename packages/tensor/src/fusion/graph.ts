@@ -1,4 +1,5 @@
 import type { BinaryOp, UnaryOp } from '../backend';
+import type { DType } from '../dtype';
 
 /*
  * The lazy elementwise graph every backend with generated kernels shares (gpu.js,
@@ -63,6 +64,10 @@ export class LazyNode<B> {
     readonly ops: number,
     /** Elements of this node's output. */
     readonly size: number,
+    /** The output's dtype (backends that hold one dtype only may leave the default). */
+    readonly dtype: DType = 'float32',
+    /** The operands' dtypes, in operand order (empty when the backend holds one dtype). */
+    readonly operandDTypes: readonly DType[] = [],
   ) {}
 }
 

@@ -145,6 +145,15 @@ const F32X4_OPS = {
 const F64X2_OPS = {
   splat: un(simd(0x14), D, V), add: bin(simd(0xf0), V), sub: bin(simd(0xf1), V), mul: bin(simd(0xf2), V),
   div: bin(simd(0xf3), V), promote_low_f32x4: un(simd(0x5f), V),
+  eq: bin(simd(0x47), V), ne: bin(simd(0x48), V), lt: bin(simd(0x49), V), gt: bin(simd(0x4a), V),
+  le: bin(simd(0x4b), V), ge: bin(simd(0x4c), V), ceil: un(simd(0x74), V), floor: un(simd(0x75), V),
+  trunc: un(simd(0x7a), V), nearest: un(simd(0x94), V), abs: un(simd(0xec), V), neg: un(simd(0xed), V),
+  sqrt: un(simd(0xef), V), min: bin(simd(0xf4), V), max: bin(simd(0xf5), V), pmin: bin(simd(0xf6), V),
+  pmax: bin(simd(0xf7), V), convert_low_i32x4_s: un(simd(0xfe), V),
+  /** Relaxed SIMD: a·b + c, fused or not as the engine chooses. Operands: a, b, c. */
+  relaxed_madd: [simd(0x107), [V, V, V], [V]],
+  /** Relaxed SIMD: −(a·b) + c. */
+  relaxed_nmadd: [simd(0x108), [V, V, V], [V]],
 } as const satisfies Record<string, Sig>;
 
 const I32X4_OPS = {
@@ -158,7 +167,7 @@ const I32X4_OPS = {
   add: bin(simd(0xae), V), sub: bin(simd(0xb1), V), mul: bin(simd(0xb5), V), min_s: bin(simd(0xb6), V),
   min_u: bin(simd(0xb7), V), max_s: bin(simd(0xb8), V), max_u: bin(simd(0xb9), V),
   trunc_sat_f32x4_s: un(simd(0xf8), V), trunc_sat_f32x4_u: un(simd(0xf9), V),
-  relaxed_trunc_f32x4_s: un(simd(0x101), V),
+  trunc_sat_f64x2_s_zero: un(simd(0xfc), V), relaxed_trunc_f32x4_s: un(simd(0x101), V),
 } as const satisfies Record<string, Sig>;
 
 const I16X8_OPS = {

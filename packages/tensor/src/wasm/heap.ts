@@ -47,6 +47,12 @@ export class WasmHeap {
   private views: { f32: Float32Array; i32: Int32Array; u8: Uint8Array; f64: Float64Array } | null = null;
   private counters = { liveBytes: 0, freeBytes: 0, reused: 0, fresh: 0, grows: 0 };
 
+  /**
+   * Called before the memory grows: a chance to free unreachable blocks (run pending
+   * finalizers) so the allocation is served from a free list instead.
+   */
+  beforeGrow: ((bytes: number) => void) | null = null;
+
   constructor(initialPages = 256) {
     this.memory = new WebAssembly.Memory({ initial: initialPages });
     this.buffer = this.memory.buffer;
@@ -60,8 +66,11 @@ export class WasmHeap {
   /** Allocates a block of at least `bytes` (aligned to ALIGN); returns its address. */
   alloc(bytes: number): number {
     const cls = sizeClass(bytes);
-    const list = this.free.get(cls);
-    let ptr = list?.pop();
+    let ptr = this.free.get(cls)?.pop();
+    if (ptr === undefined && this.beforeGrow && this.top + cls > this.memory.buffer.byteLength) {
+      this.beforeGrow(cls);
+      ptr = this.free.get(cls)?.pop();
+    }
     if (ptr !== undefined) {
       this.counters.reused++;
       this.counters.freeBytes -= cls;

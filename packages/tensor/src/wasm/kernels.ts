@@ -1,0 +1,649 @@
+import type { ReduceOp } from '../backend';
+import type { DType } from '../dtype';
+import type { FunctionBuilder, Local, ValType } from './builder';
+import { bump, emitConvert, emitExpr, emitLoad, emitLoop, emitStore, isF, type EmitContext, type Mode } from './emit';
+import { emitMath } from './math-shim';
+import { elemBytes, exprKey, innerClass, layout, type Expr, type LeafExpr, type Plan } from './plan';
+import type { WasmRuntime } from './runtime';
+
+/*
+ * The two kernel shapes every fused computation takes:
+ *  - map: one output element per iteration point (elementwise chains, casts, strided
+ *    copies), written through the output's strides;
+ *  - reduce: kept dims outside, reduced dims inside ("row" order, SIMD along a
+ *    contiguous reduced dim), or, when the reduced dim is strided but the kept one
+ *    contiguous (a bias gradient: summing over the batch), "column" order that
+ *    accumulates whole output rows with SIMD.
+ * Iteration dims are coalesced first; loops over the outer dims run inside wasm with
+ * one pointer per operand, so a kernel is one call however many dims it walks.
+ */
+
+/** An operand walked by the loops: the output (slot 0) or a leaf. */
+interface Accessor {
+  ptr: number;
+  dtype: DType;
+  strides: number[];
+}
+
+/** Sums accumulate in float32 SIMD lanes over runs this long, then in float64. */
+const SUM_CHUNK = 256;
+
+const DT: Record<DType, string> = { float32: 'f', int32: 'i', bool: 'b', float64: 'd' };
+
+interface Built {
+  key: string;
+  paramTypes: ValType[];
+  args: number[];
+}
+
+/** Parameters shared by both kernel shapes: dim sizes, then per accessor ptr + strides, then constants. */
+function params(plan: Plan, shape: readonly number[], acc: readonly Accessor[]): Built {
+  const D = shape.length;
+  const paramTypes: ValType[] = [];
+  const args: number[] = [];
+  for (let d = 0; d < D; d++) {
+    paramTypes.push('i32');
+    args.push(shape[d]!);
+  }
+  for (const a of acc) {
+    paramTypes.push('i32');
+    args.push(a.ptr);
+    for (let d = 0; d < D; d++) {
+      paramTypes.push('i32');
+      args.push(a.strides[d]!);
+    }
+  }
+  for (const c of plan.consts) {
+    paramTypes.push(isF(c.dtype) ? 'f32' : 'i32');
+    args.push(c.value);
+  }
+  return { key: '', paramTypes, args };
+}
+
+/** Locals of the built function, by role. */
+interface Frame {
+  f: FunctionBuilder;
+  n: Local[];
+  /** [accessor][0] = ptr, then strides per dim. */
+  acc: { ptr: Local; strides: Local[] }[];
+  consts: Local[];
+}
+
+function frame(f: FunctionBuilder, ps: Local[], D: number, nAcc: number, plan: Plan): Frame {
+  let at = 0;
+  const n = ps.slice(0, D);
+  at = D;
+  const acc: Frame['acc'] = [];
+  for (let k = 0; k < nAcc; k++) {
+    acc.push({ ptr: ps[at]!, strides: ps.slice(at + 1, at + 1 + D) });
+    at += 1 + D;
+  }
+  // Constants splatted once, before any loop.
+  const consts = plan.consts.map((c, i) => {
+    const l = f.addLocal('v128');
+    f.local.get(ps[at + i]!);
+    if (isF(c.dtype)) f.f32x4.splat();
+    else f.i32x4.splat();
+    f.local.set(l);
+    return l;
+  });
+  return { f, n, acc, consts };
+}
+
+/**
+ * Nested loops over `dims` (outermost first). `cur[k]` is accessor k's pointer at the
+ * current level; `inner` receives the pointers at the innermost level.
+ */
+function nest(fr: Frame, dims: readonly number[], who: readonly number[], cur: Local[], inner: (cur: Local[]) => void): void {
+  const { f } = fr;
+  if (dims.length === 0) {
+    inner(cur);
+    return;
+  }
+  const d = dims[0]!;
+  const next = cur.map(() => f.addLocal('i32'));
+  emitLoop(f, fr.n[d]!, () => {
+    cur.forEach((c, k) => {
+      f.local.get(c);
+      f.local.set(next[k]!);
+    });
+    nest(fr, dims.slice(1), who, next, inner);
+  }, () => cur.forEach((c, k) => bump(f, c, fr.acc[who[k]!]!.strides[d]!)));
+}
+
+/** Copies of pointer locals (so a loop can advance them without losing the start). */
+function copies(f: FunctionBuilder, ls: readonly Local[]): Local[] {
+  return ls.map((l) => {
+    const c = f.addLocal('i32');
+    f.local.get(l);
+    f.local.set(c);
+    return c;
+  });
+}
+
+function context(fr: Frame, relaxed: boolean, ptrOf: (leaf: LeafExpr) => Local, hoisted: Map<LeafExpr, Local>): EmitContext {
+  return {
+    f: fr.f,
+    relaxed,
+    ptr: ptrOf,
+    hoisted: (l) => hoisted.get(l) ?? null,
+    constant: (slot) => fr.consts[slot]!,
+  };
+}
+
+/** Loads every broadcast-along-the-inner-dim leaf once, before the inner loop. */
+function hoist(f: FunctionBuilder, leaves: readonly LeafExpr[], classes: readonly string[], ptrOf: (l: LeafExpr) => Local): Map<LeafExpr, Local> {
+  const h = new Map<LeafExpr, Local>();
+  leaves.forEach((l, i) => {
+    if (classes[i] !== 'bcast') return;
+    const v = f.addLocal('v128');
+    emitLoad(f, l.dtype, ptrOf(l), 'lane');
+    f.local.set(v);
+    h.set(l, v);
+  });
+  return h;
+}
+
+function accessorsOf(plan: Plan, out: Accessor): Accessor[] {
+  return [out, ...plan.leaves.map((l) => ({ ptr: l.ptr, dtype: l.dtype, strides: l.strides }))];
+}
+
+/**
+ * Writes `root` evaluated over `plan.shape` to `out` (element strides over the same
+ * dims; its dtype is the stored one).
+ */
+export function runMap(rt: WasmRuntime, plan: Plan, root: Expr, out: Accessor): void {
+  const acc = accessorsOf(plan, { ...out, strides: [...out.strides] });
+  let { shape } = layout(plan.shape, [plan.shape.length], acc);
+  if (shape.length === 0) {
+    shape = [1];
+    for (const a of acc) a.strides = [0];
+  }
+  const D = shape.length;
+  const classes = acc.map((a) => innerClass(a.strides[D - 1]!, a.dtype));
+  const simd = classes[0] === 'unit' && classes.slice(1).every((c) => c !== 'strided');
+  const b = params(plan, shape, acc);
+  const key = `map|${D}|${simd ? 'v' : 's'}|${DT[out.dtype]}${classes[0]}|${plan.consts.map((c) => DT[c.dtype]).join('')}|` +
+    exprKey(root, (l) => classes[l.slot]!);
+  const kernel = rt.kernel(key, (m) => m.func('run', b.paramTypes, [], (f, ps) => {
+    const fr = frame(f, ps, D, acc.length, plan);
+    const who = acc.map((_, k) => k);
+    const start = fr.acc.map((a) => a.ptr);
+    nest(fr, range(0, D - 1), who, start, (cur) => {
+      const ptrOf = (l: LeafExpr) => cur[l.slot]!;
+      const hoisted = hoist(f, plan.leaves, classes.slice(1), ptrOf);
+      const ctx = context(fr, rt.relaxed, ptrOf, hoisted);
+      const j = f.addLocal('i32');
+      f.i32.const(0);
+      f.local.set(j);
+      const nIn = fr.n[D - 1]!;
+      const tmp = () => f.addLocal('v128');
+      const store = (mode: Mode) => {
+        f.local.get(cur[0]!);
+        emitExpr(ctx, root, mode, new Map());
+        emitConvert(f, root.dtype, out.dtype);
+        emitStore(f, out.dtype, mode, tmp);
+      };
+      if (simd) {
+        f.block((exit) => f.loop((top) => {
+          f.local.get(j);
+          f.i32.const(4);
+          f.i32.add();
+          f.local.get(nIn);
+          f.i32.gt_u();
+          f.brIf(exit);
+          store('vector');
+          cur.forEach((c, k) => {
+            if (classes[k] === 'unit') bump(f, c, 4 * elemBytes(acc[k]!.dtype));
+          });
+          bump(f, j, 4);
+          f.br(top);
+        }));
+      }
+      f.block((exit) => f.loop((top) => {
+        f.local.get(j);
+        f.local.get(nIn);
+        f.i32.ge_u();
+        f.brIf(exit);
+        store('lane');
+        cur.forEach((c, k) => {
+          if (classes[k] !== 'bcast') bump(f, c, fr.acc[k]!.strides[D - 1]!);
+        });
+        bump(f, j, 1);
+        f.br(top);
+      }));
+    });
+  }));
+  kernel['run']!(...b.args);
+}
+
+function range(a: number, b: number): number[] {
+  const out: number[] = [];
+  for (let i = a; i < b; i++) out.push(i);
+  return out;
+}
+
+/** Identity of a reduction in the value domain. */
+function identity(op: ReduceOp, float: boolean): number {
+  switch (op) {
+    case 'sum': return 0;
+    case 'max': case 'argmax': case 'logSumExp': return float ? -Infinity : -0x80000000;
+    case 'min': case 'argmin': return float ? Infinity : 0x7fffffff;
+  }
+}
+
+function splatConst(f: FunctionBuilder, v: number, float: boolean): void {
+  if (float) f.f32x4.const(v);
+  else f.i32x4.const(v);
+}
+
+/** acc = combine(acc, value on the stack) lane-wise. */
+function combine(f: FunctionBuilder, op: 'sum' | 'max' | 'min', float: boolean): void {
+  if (op === 'sum') {
+    if (float) f.f32x4.add();
+    else f.i32x4.add();
+  } else if (op === 'max') {
+    if (float) f.f32x4.max();
+    else f.i32x4.max_s();
+  } else if (float) f.f32x4.min();
+  else f.i32x4.min_s();
+}
+
+/** Reduces the four lanes of a v128 local into lane 0 (all lanes, in fact). */
+function horizontal(f: FunctionBuilder, v: Local, op: 'sum' | 'max' | 'min', float: boolean): void {
+  // Swap neighbouring lanes, combine; swap halves, combine.
+  const swaps = [[4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11], [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]];
+  for (const s of swaps) {
+    f.local.get(v);
+    f.local.get(v);
+    f.local.get(v);
+    f.i8x16.shuffle(s);
+    combine(f, op, float);
+    f.local.set(v);
+  }
+}
+
+export interface ReduceTarget {
+  op: ReduceOp;
+  /** The output buffer (contiguous over the kept dims). */
+  ptr: number;
+  outDtype: DType;
+}
+
+/**
+ * Reduces `root` over the last `nReduced` dims of `plan.shape` (the kept dims first),
+ * writing one element per kept position.
+ */
+export function runReduce(rt: WasmRuntime, plan: Plan, root: Expr, nReduced: number, target: ReduceTarget): void {
+  const nKept = plan.shape.length - nReduced;
+  const keptShape = plan.shape.slice(0, nKept);
+  const outStrides: number[] = [];
+  let s = 1;
+  for (let d = nKept - 1; d >= 0; d--) {
+    outStrides[d] = s;
+    s *= keptShape[d]!;
+  }
+  const out: Accessor = { ptr: target.ptr, dtype: target.outDtype, strides: [...outStrides, ...new Array<number>(nReduced).fill(0)] };
+  const acc = accessorsOf(plan, out);
+  const lay = layout(plan.shape, [nKept, nReduced], acc);
+  let shape = lay.shape;
+  let [gk, gr] = lay.groups as [number, number];
+  if (gr === 0) {
+    // Nothing left to reduce over (every reduced dim has size 1): one element each.
+    shape = [...shape, 1];
+    for (const a of acc) a.strides = [...a.strides, 0];
+    gr = 1;
+  }
+  const D = shape.length;
+  const { op } = target;
+  const float = isF(root.dtype);
+  const leafClass = (d: number) => acc.slice(1).map((a) => innerClass(a.strides[d]!, a.dtype));
+  const rowClasses = leafClass(D - 1);
+  const rowVector = rowClasses.every((c) => c !== 'strided') && op !== 'argmax' && op !== 'argmin';
+  const colClasses = gk > 0 ? leafClass(gk - 1) : [];
+  const column = !rowVector && gk > 0 && (op === 'sum' || op === 'max' || op === 'min') &&
+    colClasses.every((c) => c !== 'strided') && shape[gk - 1]! >= 4;
+  const b = params(plan, shape, acc);
+  const variant = column ? 'col' : rowVector ? 'rowv' : 'rows';
+  const classes = column ? ['unit', ...colClasses] : ['unit', ...rowClasses];
+  const key = `reduce|${op}|${variant}|${gk}.${gr}|${DT[target.outDtype]}|${plan.consts.map((c) => DT[c.dtype]).join('')}|` +
+    exprKey(root, (l) => classes[l.slot]!);
+  if (column) {
+    // Accumulate straight into the output: start it at the identity.
+    const n = keptShape.reduce((x, y) => x * y, 1);
+    const id = identity(op, float);
+    const h = rt.heap;
+    if (target.outDtype === 'float32') h.f32.fill(id, target.ptr >> 2, (target.ptr >> 2) + n);
+    else if (target.outDtype === 'int32') h.i32.fill(id, target.ptr >> 2, (target.ptr >> 2) + n);
+    else h.u8.fill(op === 'max' ? 0 : 1, target.ptr, target.ptr + n);
+  }
+  const kernel = rt.kernel(key, (m) => m.func('run', b.paramTypes, [], (f, ps) => {
+    const fr = frame(f, ps, D, acc.length, plan);
+    const all = acc.map((_, k) => k);
+    const start = fr.acc.map((a) => a.ptr);
+    if (column) emitColumn(rt, fr, plan, root, op as 'sum' | 'max' | 'min', target.outDtype, gk, D, classes, start, all);
+    else {
+      nest(fr, range(0, gk), all, start, (cur) => {
+        emitRow(rt, fr, plan, root, op, target.outDtype, gk, D, rowVector, rowClasses, cur);
+      });
+    }
+  }));
+  kernel['run']!(...b.args);
+}
+
+function emitColumn(
+  rt: WasmRuntime, fr: Frame, plan: Plan, root: Expr, op: 'sum' | 'max' | 'min', outDtype: DType,
+  gk: number, D: number, classes: readonly string[], start: Local[], all: number[],
+): void {
+  const { f } = fr;
+  const float = isF(root.dtype);
+  const dom: DType = float ? 'float32' : 'int32';
+  const dims = [...range(0, gk - 1), ...range(gk, D)];
+  nest(fr, dims, all, start, (cur) => {
+    const ptrOf = (l: LeafExpr) => cur[l.slot]!;
+    const hoisted = hoist(f, plan.leaves, classes.slice(1), ptrOf);
+    const ctx = context(fr, rt.relaxed, ptrOf, hoisted);
+    const j = f.addLocal('i32');
+      f.i32.const(0);
+      f.local.set(j);
+    const nIn = fr.n[gk - 1]!;
+    const tmp = () => f.addLocal('v128');
+    const step = (mode: Mode) => {
+      f.local.get(cur[0]!);
+      emitLoad(f, outDtype, cur[0]!, mode);
+      emitConvert(f, outDtype, dom);
+      emitExpr(ctx, root, mode, new Map());
+      emitConvert(f, root.dtype, dom);
+      combine(f, op, float);
+      emitConvert(f, dom, outDtype);
+      emitStore(f, outDtype, mode, tmp);
+    };
+    f.block((exit) => f.loop((top) => {
+      f.local.get(j);
+      f.i32.const(4);
+      f.i32.add();
+      f.local.get(nIn);
+      f.i32.gt_u();
+      f.brIf(exit);
+      step('vector');
+      cur.forEach((c, k) => {
+        if (classes[k] === 'unit') bump(f, c, 4 * elemBytes(k === 0 ? outDtype : plan.leaves[k - 1]!.dtype));
+      });
+      bump(f, j, 4);
+      f.br(top);
+    }));
+    f.block((exit) => f.loop((top) => {
+      f.local.get(j);
+      f.local.get(nIn);
+      f.i32.ge_u();
+      f.brIf(exit);
+      step('lane');
+      cur.forEach((c, k) => {
+        if (classes[k] !== 'bcast') bump(f, c, fr.acc[k]!.strides[gk - 1]!);
+      });
+      bump(f, j, 1);
+      f.br(top);
+    }));
+  });
+}
+
+function emitRow(
+  rt: WasmRuntime, fr: Frame, plan: Plan, root: Expr, op: ReduceOp, outDtype: DType,
+  gk: number, D: number, vector: boolean, rowClasses: readonly string[], cur: Local[],
+): void {
+  const { f } = fr;
+  const float = isF(root.dtype);
+  const dom: DType = float ? 'float32' : 'int32';
+  const leaves = plan.leaves.map((_, i) => i + 1);
+  const outPtr = cur[0]!;
+  const tmp = () => f.addLocal('v128');
+  /** The reduced nest; `element(mode, ctx)` handles one vector / lane of values. */
+  const pass = (
+    begin: () => void,
+    element: (mode: Mode, ctx: EmitContext) => void,
+    chunkEnd: (() => void) | null,
+  ) => {
+    const ptrs = copies(f, leaves.map((k) => cur[k]!));
+    nest(fr, range(gk, D - 1), leaves, ptrs, (inner) => {
+      const ptrOf = (l: LeafExpr) => inner[l.slot - 1]!;
+      const hoisted = hoist(f, plan.leaves, rowClasses, ptrOf);
+      const ctx = context(fr, rt.relaxed, ptrOf, hoisted);
+      const j = f.addLocal('i32');
+      f.i32.const(0);
+      f.local.set(j);
+      const nIn = fr.n[D - 1]!;
+      const advance = (vec: boolean) => inner.forEach((c, k) => {
+        if (vec && rowClasses[k] === 'unit') bump(f, c, 4 * elemBytes(plan.leaves[k]!.dtype));
+        else if (!vec && rowClasses[k] !== 'bcast') bump(f, c, fr.acc[k + 1]!.strides[D - 1]!);
+      });
+      if (vector) {
+        // Chunks of SUM_CHUNK elements (sums fold each chunk into float64).
+        const end = f.addLocal('i32');
+        f.block((exitAll) => f.loop((chunk) => {
+          f.local.get(j);
+          f.i32.const(4);
+          f.i32.add();
+          f.local.get(nIn);
+          f.i32.gt_u();
+          f.brIf(exitAll);
+          // end = j + min(SUM_CHUNK, (n − j) & ~3)
+          f.local.get(nIn);
+          f.local.get(j);
+          f.i32.sub();
+          f.i32.const(-4);
+          f.i32.and();
+          f.local.tee(end);
+          f.i32.const(SUM_CHUNK);
+          f.local.get(end);
+          f.i32.const(SUM_CHUNK);
+          f.i32.lt_u();
+          f.select();
+          f.local.get(j);
+          f.i32.add();
+          f.local.set(end);
+          begin();
+          f.block((exit) => f.loop((top) => {
+            f.local.get(j);
+            f.local.get(end);
+            f.i32.ge_u();
+            f.brIf(exit);
+            element('vector', ctx);
+            advance(true);
+            bump(f, j, 4);
+            f.br(top);
+          }));
+          chunkEnd?.();
+          f.br(chunk);
+        }));
+      }
+      f.block((exit) => f.loop((top) => {
+        f.local.get(j);
+        f.local.get(nIn);
+        f.i32.ge_u();
+        f.brIf(exit);
+        element('lane', ctx);
+        advance(false);
+        bump(f, j, 1);
+        f.br(top);
+      }));
+    });
+  };
+
+  if (op === 'argmax' || op === 'argmin') {
+    const best = f.addLocal(float ? 'f32' : 'i32');
+    const at = f.addLocal('i32');
+    const idx = f.addLocal('i32');
+    const v = f.addLocal(float ? 'f32' : 'i32');
+    if (float) f.f32.const(identity(op, true));
+    else f.i32.const(identity(op, false));
+    f.local.set(best);
+    f.i32.const(0);
+    f.local.set(at);
+    f.i32.const(0);
+    f.local.set(idx);
+    pass(() => {}, (mode, ctx) => {
+      emitExpr(ctx, root, mode, new Map());
+      emitConvert(f, root.dtype, dom);
+      if (float) f.f32x4.extract_lane(0);
+      else f.i32x4.extract_lane(0);
+      f.local.set(v);
+      // Better, or the first NaN (which then stays: NaN compares false).
+      f.local.get(v);
+      f.local.get(best);
+      if (float) {
+        if (op === 'argmax') f.f32.gt();
+        else f.f32.lt();
+        f.local.get(v);
+        f.local.get(v);
+        f.f32.ne();
+        f.local.get(best);
+        f.local.get(best);
+        f.f32.eq();
+        f.i32.and();
+        f.i32.or();
+      } else if (op === 'argmax') f.i32.gt_s();
+      else f.i32.lt_s();
+      f.if(() => {
+        f.local.get(v);
+        f.local.set(best);
+        f.local.get(idx);
+        f.local.set(at);
+      });
+      bump(f, idx, 1);
+    }, null);
+    f.local.get(outPtr);
+    f.local.get(at);
+    f.i32.store();
+    return;
+  }
+
+  const rop: 'sum' | 'max' | 'min' = op === 'logSumExp' ? 'max' : op;
+  const floatSum = float && rop === 'sum';
+  /** A reduction pass of `rop` over `value`; leaves the lane-combined result in `res` (v128, all lanes). */
+  const reducePass = (rop: 'sum' | 'max' | 'min', value: (mode: Mode, ctx: EmitContext) => void, fsum: boolean): Local => {
+    const accV = f.addLocal('v128');
+    const total = f.addLocal('v128'); // f64x2 for float sums, else lanes of the domain
+    const tail = f.addLocal(fsum ? 'f64' : 'v128');
+    const id = identity(rop, float);
+    if (fsum) {
+      f.f64.const(0);
+      f.f64x2.splat();
+      f.local.set(total);
+      f.f64.const(0);
+      f.local.set(tail);
+    } else {
+      splatConst(f, id, float);
+      f.local.set(total);
+      splatConst(f, id, float);
+      f.local.set(tail);
+    }
+    pass(() => {
+      splatConst(f, id, float);
+      f.local.set(accV);
+    }, (mode, ctx) => {
+      if (mode === 'vector') {
+        f.local.get(accV);
+        value(mode, ctx);
+        combine(f, rop, float);
+        f.local.set(accV);
+      } else if (fsum) {
+        f.local.get(tail);
+        value(mode, ctx);
+        f.f32x4.extract_lane(0);
+        f.f64.promote_f32();
+        f.f64.add();
+        f.local.set(tail);
+      } else {
+        f.local.get(tail);
+        value(mode, ctx);
+        if (rop === 'sum') {
+          // A lane value is splatted: count it once, not in all four lanes.
+          f.i32x4.const(-1, 0, 0, 0);
+          f.v128.and();
+        }
+        combine(f, rop, float);
+        f.local.set(tail);
+      }
+    }, () => {
+      if (fsum) {
+        // total += float64(acc lanes 0,1) + float64(acc lanes 2,3)
+        f.local.get(total);
+        f.local.get(accV);
+        f.f64x2.promote_low_f32x4();
+        f.f64x2.add();
+        f.local.get(accV);
+        f.local.get(accV);
+        f.i8x16.shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]);
+        f.f64x2.promote_low_f32x4();
+        f.f64x2.add();
+        f.local.set(total);
+      } else {
+        f.local.get(total);
+        f.local.get(accV);
+        combine(f, rop, float);
+        f.local.set(total);
+      }
+    });
+    const res = f.addLocal('v128');
+    if (fsum) {
+      f.local.get(total);
+      f.f64x2.extract_lane(0);
+      f.local.get(total);
+      f.f64x2.extract_lane(1);
+      f.f64.add();
+      f.local.get(tail);
+      f.f64.add();
+      f.f32.demote_f64();
+      f.f32x4.splat();
+      f.local.set(res);
+    } else {
+      f.local.get(total);
+      f.local.get(tail);
+      combine(f, rop, float);
+      f.local.set(res);
+      horizontal(f, res, rop, float);
+    }
+    return res;
+  };
+
+  const plain = (mode: Mode, ctx: EmitContext) => {
+    emitExpr(ctx, root, mode, new Map());
+    emitConvert(f, root.dtype, dom);
+  };
+  let res: Local;
+  if (op !== 'logSumExp') {
+    res = reducePass(rop, plain, floatSum);
+  } else {
+    const m = reducePass('max', plain, false);
+    res = f.addLocal('v128');
+    f.local.get(m);
+    f.local.set(res);
+    // Finite max: m + log Σ exp(x − m). ±Inf or NaN: the max itself (no inf − inf).
+    f.local.get(m);
+    f.f32x4.extract_lane(0);
+    f.local.get(m);
+    f.f32x4.extract_lane(0);
+    f.f32.sub();
+    f.f32.const(0);
+    f.f32.eq();
+    f.if(() => {
+      const s = reducePass('sum', (mode, ctx) => {
+        plain(mode, ctx);
+        f.local.get(m);
+        f.f32x4.sub();
+        emitMath(f, 'exp', rt.relaxed);
+      }, true);
+      f.local.get(s);
+      emitMath(f, 'log', rt.relaxed);
+      f.local.get(m);
+      f.f32x4.add();
+      f.local.set(res);
+    });
+  }
+  f.local.get(outPtr);
+  f.local.get(res);
+  emitConvert(f, dom, outDtype);
+  emitStore(f, outDtype, 'lane', tmp);
+}
+
+export type { Accessor };

@@ -1,0 +1,208 @@
+import type { DType } from '../dtype';
+import { opName, type ElementwiseOp, type LazyNode, type Source } from '../fusion/graph';
+import { coalesce, contiguousStrides, numelOf } from '../shape';
+
+/*
+ * A fused kernel's expression: what one output element (or one reduced element) is
+ * computed from. Recorded elementwise ops are inlined by composing their operands'
+ * strides with the consumer's view of them, so one kernel reads each buffer once and
+ * keeps every intermediate in registers. Shared sub-expressions are computed once
+ * per element. The kernel's key is the expression's structure plus each operand's
+ * dtype and layout class (contiguous, broadcast or strided inner dim) — never its
+ * sizes, addresses or constant values, which are the compiled function's arguments.
+ */
+
+let nextBufferId = 1;
+
+/** A block of the WebAssembly heap holding `size` elements of `dtype`. */
+export class WasmBuffer {
+  readonly id = nextBufferId++;
+  /** Read by a recorded op: released by the garbage collector, not by dispose(). */
+  captured = false;
+  /** What the FinalizationRegistry holds (never the buffer itself): the block and whether it is still held. */
+  readonly cell: { ptr: number; live: boolean };
+  constructor(
+    readonly ptr: number,
+    readonly dtype: DType,
+    readonly size: number,
+  ) {
+    this.cell = { ptr, live: true };
+  }
+}
+
+export type Node = LazyNode<WasmBuffer>;
+
+export interface LeafExpr {
+  kind: 'leaf';
+  /** Index among the kernel's memory operands (the output is operand 0). */
+  slot: number;
+  dtype: DType;
+  /** Byte address of element 0 of the access. */
+  ptr: number;
+  /** Element strides over the iteration dims (bytes once laid out). */
+  strides: number[];
+}
+
+export interface ConstExpr {
+  kind: 'const';
+  slot: number;
+  dtype: DType;
+  value: number;
+}
+
+export interface OpExpr {
+  kind: 'op';
+  what: ElementwiseOp;
+  dtype: DType;
+  args: Expr[];
+  /** Parents reading this expression (> 1: computed once into a local). */
+  uses: number;
+}
+
+export type Expr = LeafExpr | ConstExpr | OpExpr;
+
+export function elemBytes(dtype: DType): number {
+  return dtype === 'bool' ? 1 : dtype === 'float64' ? 8 : 4;
+}
+
+/** Most ops a recorded node may inline; a longer chain is computed into memory first. */
+export const MAX_FUSED_OPS = 24;
+
+/**
+ * Builds the expression of one kernel over an iteration space of `shape`.
+ * `materialize` computes a recorded node into memory when it cannot be inlined.
+ */
+export class Plan {
+  readonly leaves: LeafExpr[] = [];
+  readonly consts: ConstExpr[] = [];
+  private readonly memo = new Map<string, Expr>();
+
+  constructor(
+    readonly shape: readonly number[],
+    private readonly materialize: (node: Node) => WasmBuffer,
+  ) {}
+
+  /** The expression reading `src` (of `dtype`) at offset + Σ coord·stride. */
+  read(src: Source<WasmBuffer>, dtype: DType, offset: number, strides: readonly number[]): Expr {
+    if (src.kind === 'const') return this.constant(src.value, dtype);
+    if (src.kind === 'buf') return this.leaf(src.buf, offset, strides);
+    const node = src.node;
+    if (node.result) return this.leaf(node.result, offset, strides);
+    const composed = this.compose(node, offset, strides);
+    if (!composed) return this.leaf(this.materialize(node), offset, strides);
+    const key = `n${node.id}:${strides.join(',')}`;
+    const hit = this.memo.get(key);
+    if (hit) {
+      (hit as OpExpr).uses++;
+      return hit;
+    }
+    const args = node.operands.map((a, j) => this.read(a.src, node.operandDTypes[j]!, a.offset, composed[j]!));
+    const e: OpExpr = { kind: 'op', what: node.what, dtype: node.dtype, args, uses: 1 };
+    this.memo.set(key, e);
+    return e;
+  }
+
+  private constant(value: number, dtype: DType): ConstExpr {
+    const key = `c${dtype}:${value}`;
+    const hit = this.memo.get(key) as ConstExpr | undefined;
+    if (hit) return hit;
+    const e: ConstExpr = { kind: 'const', slot: this.consts.length, dtype, value };
+    this.consts.push(e);
+    this.memo.set(key, e);
+    return e;
+  }
+
+  private leaf(buf: WasmBuffer, offset: number, strides: readonly number[]): LeafExpr {
+    const key = `b${buf.id}@${offset}:${strides.join(',')}`;
+    const hit = this.memo.get(key) as LeafExpr | undefined;
+    if (hit) return hit;
+    const e: LeafExpr = {
+      kind: 'leaf', slot: this.leaves.length + 1, dtype: buf.dtype,
+      ptr: buf.ptr + offset * elemBytes(buf.dtype), strides: [...strides],
+    };
+    this.leaves.push(e);
+    this.memo.set(key, e);
+    return e;
+  }
+
+  /**
+   * The strides of each of `node`'s operands over this plan's iteration dims, when
+   * the consumer reads the node through a view that maps every iteration dim onto
+   * one whole dim of the node or broadcasts it (identity, permutation, expand,
+   * unsqueeze); null otherwise (slices, merged dims: then the node is computed into
+   * memory first). A broadcast read of a multi-op node would recompute it per
+   * repeat, so that is computed first too.
+   */
+  private compose(node: Node, offset: number, strides: readonly number[]): number[][] | null {
+    if (offset !== 0 || node.what.kind === 'scatter') return null;
+    const ns = node.outShape;
+    const cs = contiguousStrides(ns);
+    const map = new Array<number>(this.shape.length).fill(-1);
+    const used = new Set<number>();
+    for (let i = 0; i < this.shape.length; i++) {
+      const n = this.shape[i]!;
+      if (n === 1 || strides[i] === 0) continue;
+      let k = -1;
+      for (let d = 0; d < ns.length; d++) {
+        if (ns[d]! > 1 && cs[d] === strides[i] && ns[d] === n && !used.has(d)) {
+          k = d;
+          break;
+        }
+      }
+      if (k < 0) return null;
+      used.add(k);
+      map[i] = k;
+    }
+    if (node.ops >= 2 && numelOf(this.shape) > 4 * node.size) return null;
+    return node.operands.map((a) => map.map((k) => (k < 0 ? 0 : a.strides[k]!)));
+  }
+}
+
+/** A layout class: how an operand walks its innermost dim. */
+export type InnerClass = 'unit' | 'bcast' | 'strided';
+
+export function innerClass(strideBytes: number, dtype: DType): InnerClass {
+  return strideBytes === 0 ? 'bcast' : strideBytes === elemBytes(dtype) ? 'unit' : 'strided';
+}
+
+const DT: Record<DType, string> = { float32: 'f', int32: 'i', bool: 'b', float64: 'd' };
+
+/** The structural key of an expression DAG (slots and dtypes, not addresses or values). */
+export function exprKey(root: Expr, leafClass: (l: LeafExpr) => string): string {
+  const seen = new Map<Expr, number>();
+  const walk = (e: Expr): string => {
+    if (e.kind === 'leaf') return `L${e.slot}${DT[e.dtype]}${leafClass(e)}`;
+    if (e.kind === 'const') return `C${e.slot}${DT[e.dtype]}`;
+    const s = seen.get(e);
+    if (s !== undefined) return `#${s}`;
+    seen.set(e, seen.size);
+    return `(${opName(e.what)}${DT[e.dtype]} ${e.args.map(walk).join(' ')})`;
+  };
+  return walk(root);
+}
+
+/**
+ * Merges iteration dims that every memory operand walks as one and converts element
+ * strides to bytes. `groups` splits the dims into runs that must not merge with each
+ * other (a reduction's kept and reduced dims); returns the new group sizes.
+ */
+export function layout(
+  shape: readonly number[], groups: readonly number[], accessors: { strides: number[]; dtype: DType }[],
+): { shape: number[]; groups: number[] } {
+  const outShape: number[] = [];
+  const outGroups: number[] = [];
+  const newStrides: number[][] = accessors.map(() => []);
+  let at = 0;
+  for (const g of groups) {
+    const dims = shape.slice(at, at + g);
+    const c = coalesce(dims, accessors.map((a) => a.strides.slice(at, at + g)));
+    outShape.push(...c.shape);
+    outGroups.push(c.shape.length);
+    accessors.forEach((_, k) => newStrides[k]!.push(...c.strides[k]!));
+    at += g;
+  }
+  accessors.forEach((a, k) => {
+    a.strides = newStrides[k]!.map((s) => s * elemBytes(a.dtype));
+  });
+  return { shape: outShape, groups: outGroups };
+}

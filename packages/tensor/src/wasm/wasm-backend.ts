@@ -1,0 +1,615 @@
+import type { Backend, BinaryOp, KernelName, ReduceOp, Storage, UnaryOp, View } from '../backend';
+import { cpuBackend } from '../backend';
+import { allocTyped, type DType, type TypedArray } from '../dtype';
+import { BackendError } from '../errors';
+import { LazyNode, opsOf, sourceOfNode, type Access, type ElementwiseOp, type Source } from '../fusion/graph';
+import { cleanupSome, envVar, syncCollector } from '../memory/sync-gc';
+import { coalesce, contiguousStrides, isContiguous, numelOf } from '../shape';
+import { canEmit } from './emit';
+import { runMap, runReduce } from './kernels';
+import { matmulF32, type MatrixOperand } from './matmul';
+import { MAX_FUSED_OPS, Plan, WasmBuffer, elemBytes, type Node } from './plan';
+import { WasmRuntime, detectFeatures } from './runtime';
+
+/*
+ * The WebAssembly backend: tensors live in one WebAssembly.Memory, kernels are
+ * WebAssembly SIMD modules generated at run time (./builder.ts) — elementwise chains
+ * recorded lazily and fused into the kernel that consumes them (the shared graph of
+ * ../fusion/graph.ts), reductions, matmul on packed panels, gather/scatterAdd. float32,
+ * int32 and bool live here; float64 stays on the JS reference backend, whose exact
+ * float64 arithmetic the gradient checks rely on.
+ */
+
+export interface WasmBackendOptions {
+  /**
+   * Emit relaxed-SIMD fused multiply-adds: true (fails to start where the engine lacks
+   * them), false (plain SIMD), or 'auto' (default: when the engine has them).
+   * TSGRAD_WASM_RELAXED=0/1 overrides 'auto'.
+   */
+  relaxedSimd?: boolean | 'auto';
+  /** Record elementwise ops and fuse them into their consumer (default true; TSGRAD_WASM_FUSE=0 turns it off). */
+  fuse?: boolean;
+  /** Compiled kernels kept, least recently used evicted (default 512). */
+  kernelCacheSize?: number;
+  /**
+   * Before the heap grows, force a garbage collection (Node) when this many bytes were
+   * allocated since the last one, so memory held by unreachable tensors is reused
+   * (default 64 MiB; 0 = never force one).
+   */
+  pressureBytes?: number;
+}
+
+/** A tensor's data here: a constant (no memory), a heap block, or a recorded op. */
+export class WasmStorage implements Storage {
+  disposed = false;
+  constant: number | null = null;
+  buf: WasmBuffer | null = null;
+  node: Node | null = null;
+  constructor(
+    readonly backend: WasmBackend,
+    readonly dtype: DType,
+    readonly size: number,
+  ) {}
+}
+
+const HOLDS: ReadonlySet<DType> = new Set(['float32', 'int32', 'bool']);
+
+function roundTo(dtype: DType, v: number): number {
+  if (dtype === 'bool') return v !== 0 ? 1 : 0;
+  if (dtype === 'int32') return v | 0;
+  return Math.fround(v);
+}
+
+export interface WasmStats {
+  liveBytes: number;
+  liveBlocks: number;
+  freeBytes: number;
+  memoryBytes: number;
+  reused: number;
+  fresh: number;
+  grows: number;
+  kernelsCompiled: number;
+  kernelsCached: number;
+  kernelsEvicted: number;
+  kernelRuns: number;
+  /** Blocks freed by dispose() or in-place replacement. */
+  released: number;
+  /** Blocks freed because their tensor was garbage-collected. */
+  finalized: number;
+  /** Garbage collections forced before the heap would grow. */
+  pressureCollections: number;
+}
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm';
+  private runtime: WasmRuntime | null = null;
+  private initError: BackendError | null = null;
+  private readonly relaxedOption: boolean | 'auto';
+  readonly fuse: boolean;
+  private readonly cacheSize: number;
+  private readonly pressureBytes: number;
+  private readonly registry: FinalizationRegistry<WasmBuffer['cell']>;
+  private readonly collector = syncCollector();
+  private counters = { kernelRuns: 0, released: 0, finalized: 0, pressureCollections: 0 };
+  private allocatedSinceCollect = 0;
+
+  constructor(options: WasmBackendOptions = {}) {
+    const envRelaxed = envVar('TSGRAD_WASM_RELAXED');
+    this.relaxedOption = options.relaxedSimd ?? (envRelaxed === '1' ? true : envRelaxed === '0' ? false : 'auto');
+    this.fuse = options.fuse ?? envVar('TSGRAD_WASM_FUSE') !== '0';
+    this.cacheSize = options.kernelCacheSize ?? 512;
+    this.pressureBytes = options.pressureBytes ?? 64 * 1024 * 1024;
+    const Registry = this.collector?.Registry ?? FinalizationRegistry;
+    this.registry = new Registry((cell: WasmBuffer['cell']) => {
+      if (!cell.live || !this.runtime) return;
+      cell.live = false;
+      this.runtime.heap.release(cell.ptr);
+      this.counters.finalized++;
+    });
+  }
+
+  // ---------- setup and reporting ----------
+
+  private get rt(): WasmRuntime {
+    if (this.runtime) return this.runtime;
+    if (this.initError) throw this.initError;
+    try {
+      const features = detectFeatures();
+      const relaxed = this.relaxedOption === 'auto' ? features.relaxedSimd : this.relaxedOption;
+      this.runtime = new WasmRuntime({ relaxed, cacheLimit: this.cacheSize });
+      this.runtime.heap.beforeGrow = () => this.relieve();
+      return this.runtime;
+    } catch (e) {
+      this.initError = e instanceof BackendError ? e : new BackendError(`wasm backend: cannot start: ${(e as Error).message}`);
+      throw this.initError;
+    }
+  }
+
+  /** Throws a BackendError when this engine cannot run the backend (no WebAssembly SIMD). */
+  activate(): void {
+    void this.rt;
+  }
+
+  info(): Record<string, string | number | boolean> {
+    const rt = this.rt;
+    return {
+      mode: rt.relaxed ? 'wasm-relaxed-simd' : 'wasm-simd',
+      simd: rt.features.simd,
+      relaxedSimd: rt.relaxed,
+      relaxedSimdAvailable: rt.features.relaxedSimd,
+      fuse: this.fuse,
+      threads: 1,
+      syncCollection: this.collector !== null,
+    };
+  }
+
+  stats(): WasmStats {
+    const rt = this.rt;
+    const h = rt.heap.stats();
+    const c = rt.cacheStats();
+    return {
+      ...h, kernelsCompiled: c.compiled, kernelsCached: c.cached, kernelsEvicted: c.evicted, ...this.counters,
+    };
+  }
+
+  /** Runs pending finalizers now, after a forced garbage collection where possible; returns blocks freed. */
+  collectGarbage(): number {
+    const before = this.counters.finalized;
+    if (this.collector) {
+      this.collector.gc();
+      cleanupSome(this.registry);
+      this.counters.pressureCollections++;
+    }
+    this.allocatedSinceCollect = 0;
+    return this.counters.finalized - before;
+  }
+
+  /** Before the heap grows: free what unreachable tensors hold. */
+  private relieve(): void {
+    if (!this.collector) return;
+    cleanupSome(this.registry);
+    if (this.pressureBytes > 0 && this.allocatedSinceCollect >= this.pressureBytes) this.collectGarbage();
+  }
+
+  /** Forgets every compiled kernel (tensors stay valid; kernels are rebuilt on use). */
+  clearKernelCache(): void {
+    this.runtime?.clearCache();
+  }
+
+  // ---------- capability ----------
+
+  supportsDType(dtype: DType): boolean {
+    return HOLDS.has(dtype);
+  }
+
+  supports(kernel: KernelName, dtypes: readonly DType[]): boolean {
+    if (!dtypes.every((d) => HOLDS.has(d))) return false;
+    const out = dtypes[dtypes.length - 1]!;
+    const ins = dtypes.slice(0, -1);
+    switch (kernel) {
+      case 'matmul':
+        return dtypes.every((d) => d === 'float32');
+      case 'logSumExp':
+        return out === 'float32' && ins[0] === 'float32';
+      case 'sum': case 'max': case 'min': case 'argmax': case 'argmin':
+      case 'gather': case 'scatterAdd': case 'copyStrided':
+        return true;
+      case 'where':
+        return canEmit('where', 'where', ins, out);
+      case 'neg': case 'abs': case 'sign': case 'exp': case 'expm1': case 'log': case 'log1p': case 'sqrt':
+      case 'rsqrt': case 'sin': case 'cos': case 'tanh': case 'sigmoid': case 'relu': case 'square':
+      case 'reciprocal': case 'copy':
+        return canEmit('unary', kernel, ins, out);
+      default:
+        return canEmit('binary', kernel, ins, out);
+    }
+  }
+
+  // ---------- storage ----------
+
+  private newBuffer(dtype: DType, size: number): WasmBuffer {
+    const rt = this.rt;
+    const bytes = Math.max(1, size) * elemBytes(dtype);
+    const ptr = rt.heap.alloc(bytes);
+    this.allocatedSinceCollect += bytes;
+    const buf = new WasmBuffer(ptr, dtype, size);
+    this.registry.register(buf, buf.cell, buf.cell);
+    return buf;
+  }
+
+  /** Frees a block now, unless a recorded op still reads it (then the garbage collector frees it). */
+  private drop(buf: WasmBuffer | null): void {
+    if (!buf || buf.captured || !buf.cell.live) return;
+    buf.cell.live = false;
+    this.registry.unregister(buf.cell);
+    this.rt.heap.release(buf.ptr);
+    this.counters.released++;
+  }
+
+  private storageOf(dtype: DType, buf: WasmBuffer): WasmStorage {
+    const st = new WasmStorage(this, dtype, buf.size);
+    st.buf = buf;
+    return st;
+  }
+
+  private constantStorage(dtype: DType, size: number, value: number): WasmStorage {
+    const st = new WasmStorage(this, dtype, size);
+    st.constant = roundTo(dtype, value);
+    return st;
+  }
+
+  private check(st: Storage, what = 'this tensor'): WasmStorage {
+    if (st.backend !== this) throw new BackendError(`wasm backend: storage of backend '${st.backend.name}' passed to 'wasm'`);
+    const w = st as WasmStorage;
+    if (w.disposed) {
+      throw new BackendError(`wasm backend: ${what} (or a tensor sharing its storage) was disposed; it cannot be used any more`);
+    }
+    return w;
+  }
+
+  private source(st: WasmStorage): Source<WasmBuffer> {
+    if (st.constant !== null) return { kind: 'const', value: st.constant };
+    if (st.buf) return { kind: 'buf', buf: st.buf };
+    if (st.node) return sourceOfNode(st.node);
+    throw new BackendError('wasm backend: internal error, storage without data');
+  }
+
+  private access(v: View): Access<WasmBuffer> {
+    return { src: this.source(this.check(v.storage)), offset: v.offset, strides: v.strides };
+  }
+
+  fromTypedArray(data: TypedArray, dtype: DType): Storage {
+    if (data.length === 0) return this.constantStorage(dtype, 0, 0);
+    const buf = this.newBuffer(dtype, data.length);
+    const h = this.rt.heap;
+    if (dtype === 'float32') h.f32.set(data, buf.ptr >> 2);
+    else if (dtype === 'int32') h.i32.set(data, buf.ptr >> 2);
+    else if (data instanceof Uint8Array) h.u8.set(data, buf.ptr);
+    else {
+      const u8 = h.u8;
+      for (let i = 0; i < data.length; i++) u8[buf.ptr + i] = data[i] !== 0 ? 1 : 0;
+    }
+    return this.storageOf(dtype, buf);
+  }
+
+  full(size: number, value: number, dtype: DType): Storage {
+    void this.rt;
+    return this.constantStorage(dtype, size, value);
+  }
+
+  /** Computes a recorded node's values into memory (once). */
+  private evalNode(node: Node): WasmBuffer {
+    if (node.result) return node.result;
+    const buf = this.newBuffer(node.dtype, node.size);
+    const plan = new Plan(node.outShape, (n) => this.evalNode(n));
+    const root = plan.read({ kind: 'lazy', node }, node.dtype, 0, contiguousStrides(node.outShape));
+    this.run(() => runMap(this.rt, plan, root, { ptr: buf.ptr, dtype: node.dtype, strides: contiguousStrides(node.outShape) }));
+    if (node.captured) buf.captured = true;
+    node.result = buf;
+    return buf;
+  }
+
+  private run(k: () => void): void {
+    this.counters.kernelRuns++;
+    k();
+  }
+
+  /** Gives a storage memory of its own: recorded ops computed, constants filled. */
+  private materialize(st: WasmStorage): WasmBuffer {
+    if (st.buf) return st.buf;
+    if (st.node) {
+      st.buf = this.evalNode(st.node);
+      st.node = null;
+      return st.buf;
+    }
+    const buf = this.newBuffer(st.dtype, st.size);
+    const h = this.rt.heap;
+    const v = st.constant ?? 0;
+    if (st.dtype === 'float32') h.f32.fill(v, buf.ptr >> 2, (buf.ptr >> 2) + st.size);
+    else if (st.dtype === 'int32') h.i32.fill(v, buf.ptr >> 2, (buf.ptr >> 2) + st.size);
+    else h.u8.fill(v, buf.ptr, buf.ptr + st.size);
+    st.buf = buf;
+    st.constant = null;
+    return buf;
+  }
+
+  /**
+   * Computes these tensors' values now (they are otherwise computed by the first
+   * kernel or read that needs them): for timing, and to cap what a long-lived result
+   * keeps alive.
+   */
+  evaluate(...views: View[]): void {
+    for (const v of views) {
+      if (v.storage.backend !== this) continue;
+      const st = this.check(v.storage);
+      if (st.node) this.materialize(st);
+    }
+  }
+
+  read(view: View): TypedArray {
+    const st = this.check(view.storage);
+    const n = numelOf(view.shape);
+    const out = allocTyped(view.dtype, n);
+    if (n === 0) return out;
+    if (st.constant !== null) {
+      out.fill(st.constant);
+      return out;
+    }
+    const buf = this.materialize(st);
+    const h = this.rt.heap;
+    const src = view.dtype === 'float32' ? h.f32 : view.dtype === 'int32' ? h.i32 : h.u8;
+    const base = view.dtype === 'bool' ? buf.ptr : buf.ptr >> 2;
+    if (isContiguous(view.shape, view.strides)) {
+      out.set(src.subarray(base + view.offset, base + view.offset + n));
+      return out;
+    }
+    const c = coalesce(view.shape, [view.strides]);
+    const shape = c.shape;
+    const strides = c.strides[0]!;
+    const nd = shape.length;
+    const idx = new Array<number>(nd).fill(0);
+    let p = base + view.offset;
+    for (let i = 0; i < n; i++) {
+      out[i] = src[p]!;
+      for (let d = nd - 1; d >= 0; d--) {
+        p += strides[d]!;
+        if (++idx[d]! < shape[d]!) break;
+        p -= strides[d]! * shape[d]!;
+        idx[d] = 0;
+      }
+    }
+    return out;
+  }
+
+  dispose(storage: Storage): void {
+    const st = storage as WasmStorage;
+    if (st.disposed) return;
+    st.disposed = true;
+    const buf = st.buf ?? st.node?.result ?? null;
+    st.buf = null;
+    st.node = null;
+    st.constant = null;
+    this.drop(buf);
+  }
+
+  // ---------- elementwise: recorded, fused into the consumer ----------
+
+  private capture(acc: readonly Access<WasmBuffer>[]): void {
+    for (const a of acc) {
+      if (a.src.kind === 'buf') a.src.buf.captured = true;
+      else if (a.src.kind === 'lazy') a.src.node.captured = true;
+    }
+  }
+
+  private elementwise(what: ElementwiseOp, views: readonly View[], outShape: readonly number[], outDtype: DType): Storage {
+    const n = numelOf(outShape);
+    const sts = views.map((v) => this.check(v.storage));
+    if (n === 0) return this.constantStorage(outDtype, 0, 0);
+    if (sts.every((s) => s.constant !== null)) {
+      // Every operand constant: fold on the host with the reference backend's arithmetic.
+      const cpu = cpuBackend();
+      const vs = views.map((v, k) => ({ storage: cpu.full(1, sts[k]!.constant!, v.dtype), shape: [], strides: [], offset: 0, dtype: v.dtype }));
+      const r = what.kind === 'unary' ? cpu.unary(what.op, vs[0]!, outDtype)
+        : what.kind === 'binary' ? cpu.binary(what.op, vs[0]!, vs[1]!, [], outDtype)
+          : cpu.where(vs[0]!, vs[1]!, vs[2]!, [], outDtype);
+      const value = cpu.read({ storage: r, shape: [], strides: [], offset: 0, dtype: outDtype })[0]!;
+      return this.constantStorage(outDtype, n, value);
+    }
+    let acc = views.map((v) => this.access(v));
+    let ops = 1 + acc.reduce((t, a) => t + opsOf(a.src), 0);
+    if (ops > MAX_FUSED_OPS) {
+      sts.forEach((s) => {
+        if (s.node) this.materialize(s);
+      });
+      acc = views.map((v) => this.access(v));
+      ops = 1;
+    }
+    this.capture(acc);
+    const st = new WasmStorage(this, outDtype, n);
+    st.node = new LazyNode(what, [...outShape], acc, ops, n, outDtype, views.map((v) => v.dtype));
+    if (!this.fuse) this.materialize(st);
+    return st;
+  }
+
+  unary(op: UnaryOp, x: View, outDtype: DType): Storage {
+    return this.elementwise({ kind: 'unary', op, toBool: outDtype === 'bool' && x.dtype !== 'bool' }, [x], x.shape, outDtype);
+  }
+
+  binary(op: BinaryOp, a: View, b: View, outShape: readonly number[], outDtype: DType): Storage {
+    const cmp = op === 'eq' || op === 'ne' || op === 'lt' || op === 'le' || op === 'gt' || op === 'ge';
+    return this.elementwise({ kind: 'binary', op, toBool: outDtype === 'bool' && !cmp }, [a, b], outShape, outDtype);
+  }
+
+  where(cond: View, a: View, b: View, outShape: readonly number[], outDtype: DType): Storage {
+    return this.elementwise({ kind: 'where' }, [cond, a, b], outShape, outDtype);
+  }
+
+  // ---------- reductions: fused with their elementwise producers ----------
+
+  reduce(op: ReduceOp, x: View, axes: readonly number[], outDtype: DType): Storage {
+    const kept: number[] = [];
+    for (let d = 0; d < x.shape.length; d++) if (!axes.includes(d)) kept.push(d);
+    const order = [...kept, ...axes];
+    const nOut = numelOf(kept.map((d) => x.shape[d]!));
+    if (nOut === 0) return this.constantStorage(outDtype, 0, 0);
+    const st = this.check(x.storage);
+    const shape = order.map((d) => x.shape[d]!);
+    const strides = order.map((d) => x.strides[d]!);
+    const buf = this.newBuffer(outDtype, nOut);
+    const plan = new Plan(shape, (n) => this.evalNode(n));
+    const root = plan.read(this.source(st), x.dtype, x.offset, strides);
+    this.run(() => runReduce(this.rt, plan, root, axes.length, { op, ptr: buf.ptr, outDtype }));
+    return this.storageOf(outDtype, buf);
+  }
+
+  // ---------- matmul ----------
+
+  matmul(a: View, b: View, outShape: readonly number[], outDtype: DType): Storage {
+    const n = numelOf(outShape);
+    if (n === 0) return this.constantStorage(outDtype, 0, 0);
+    const nd = a.shape.length;
+    const M = a.shape[nd - 2]!;
+    const K = a.shape[nd - 1]!;
+    const N = b.shape[nd - 1]!;
+    const out = this.newBuffer(outDtype, n);
+    if (K === 0) {
+      this.rt.heap.f32.fill(0, out.ptr >> 2, (out.ptr >> 2) + n);
+      return this.storageOf(outDtype, out);
+    }
+    const ab = this.materialize(this.check(a.storage));
+    const bb = this.materialize(this.check(b.storage));
+    const batchShape = a.shape.slice(0, nd - 2);
+    const outBatchStride = M * N;
+    const c = coalesce(batchShape, [a.strides.slice(0, nd - 2), b.strides.slice(0, nd - 2), contiguousStrides(batchShape).map((s) => s * outBatchStride)]);
+    const bshape = c.shape;
+    const [as, bs, os] = c.strides as [number[], number[], number[]];
+    const inner = bshape.length > 0 ? bshape[bshape.length - 1]! : 1;
+    const outer = numelOf(bshape) / inner;
+    const last = bshape.length - 1;
+    const idx = new Array<number>(Math.max(0, last)).fill(0);
+    let pa = a.offset, pb = b.offset, po = 0;
+    for (let i = 0; i < outer; i++) {
+      const A: MatrixOperand = { ptr: ab.ptr + pa * 4, batchStride: last >= 0 ? as[last]! : 0, rowStride: a.strides[nd - 2]!, colStride: a.strides[nd - 1]! };
+      const B: MatrixOperand = { ptr: bb.ptr + pb * 4, batchStride: last >= 0 ? bs[last]! : 0, rowStride: b.strides[nd - 2]!, colStride: b.strides[nd - 1]! };
+      this.run(() => matmulF32(this.rt, A, B, out.ptr + po * 4, inner, M, K, N));
+      for (let d = last - 1; d >= 0; d--) {
+        pa += as[d]!;
+        pb += bs[d]!;
+        po += os[d]!;
+        if (++idx[d]! < bshape[d]!) break;
+        pa -= as[d]! * bshape[d]!;
+        pb -= bs[d]! * bshape[d]!;
+        po -= os[d]! * bshape[d]!;
+        idx[d] = 0;
+      }
+    }
+    return this.storageOf(outDtype, out);
+  }
+
+  // ---------- indexing ----------
+
+  /** A host-side walk of `shape` calling fn(flat index, coords) in row-major order. */
+  private static walk(shape: readonly number[], fn: (i: number, idx: readonly number[]) => void): void {
+    const n = numelOf(shape);
+    const nd = shape.length;
+    const idx = new Array<number>(nd).fill(0);
+    for (let i = 0; i < n; i++) {
+      fn(i, idx);
+      for (let d = nd - 1; d >= 0; d--) {
+        if (++idx[d]! < shape[d]!) break;
+        idx[d] = 0;
+      }
+    }
+  }
+
+  private viewOf(dtype: DType): 'f32' | 'i32' | 'u8' {
+    return dtype === 'float32' ? 'f32' : dtype === 'int32' ? 'i32' : 'u8';
+  }
+
+  gather(x: View, dim: number, index: View, outDtype: DType): Storage {
+    const n = numelOf(index.shape);
+    if (n === 0) return this.constantStorage(outDtype, 0, 0);
+    const xb = this.materialize(this.check(x.storage));
+    const ib = this.materialize(this.check(index.storage));
+    const out = this.newBuffer(outDtype, n);
+    const h = this.rt.heap;
+    const xs = h[this.viewOf(x.dtype)];
+    const os = h[this.viewOf(outDtype)];
+    const is = h.i32;
+    const xBase = x.dtype === 'bool' ? xb.ptr : xb.ptr >> 2;
+    const oBase = outDtype === 'bool' ? out.ptr : out.ptr >> 2;
+    const iBase = ib.ptr >> 2;
+    WasmBackend.walk(index.shape, (i, idx) => {
+      let pi = index.offset;
+      let px = x.offset;
+      for (let d = 0; d < idx.length; d++) {
+        pi += idx[d]! * index.strides[d]!;
+        if (d !== dim) px += idx[d]! * x.strides[d]!;
+      }
+      px += is[iBase + pi]! * x.strides[dim]!;
+      os[oBase + i] = xs[xBase + px]!;
+    });
+    return this.storageOf(outDtype, out);
+  }
+
+  scatterAdd(base: View, dim: number, index: View, src: View): Storage {
+    const n = numelOf(base.shape);
+    if (n === 0) return this.constantStorage(base.dtype, 0, 0);
+    // A contiguous copy of base, then the additions on the host view of the heap.
+    const out = this.newBuffer(base.dtype, n);
+    const plan = new Plan(base.shape, (nd) => this.evalNode(nd));
+    const root = plan.read(this.source(this.check(base.storage)), base.dtype, base.offset, base.strides);
+    const strides = contiguousStrides(base.shape);
+    this.run(() => runMap(this.rt, plan, root, { ptr: out.ptr, dtype: base.dtype, strides }));
+    if (numelOf(index.shape) === 0) return this.storageOf(base.dtype, out);
+    const ib = this.materialize(this.check(index.storage));
+    const sb = this.materialize(this.check(src.storage));
+    const h = this.rt.heap;
+    const os = h[this.viewOf(base.dtype)];
+    const ss = h[this.viewOf(src.dtype)];
+    const is = h.i32;
+    const oBase = base.dtype === 'bool' ? out.ptr : out.ptr >> 2;
+    const sBase = src.dtype === 'bool' ? sb.ptr : sb.ptr >> 2;
+    const iBase = ib.ptr >> 2;
+    const isBool = base.dtype === 'bool';
+    WasmBackend.walk(index.shape, (_, idx) => {
+      let pi = index.offset;
+      let ps = src.offset;
+      let po = 0;
+      for (let d = 0; d < idx.length; d++) {
+        pi += idx[d]! * index.strides[d]!;
+        ps += idx[d]! * src.strides[d]!;
+        if (d !== dim) po += idx[d]! * strides[d]!;
+      }
+      po += is[iBase + pi]! * strides[dim]!;
+      const v = os[oBase + po]! + ss[sBase + ps]!;
+      os[oBase + po] = isBool ? (v !== 0 ? 1 : 0) : v;
+    });
+    return this.storageOf(base.dtype, out);
+  }
+
+  // ---------- copies ----------
+
+  /** Gives `st` new contents (an in-place write): recorded ops keep reading the old ones. */
+  private replace(st: WasmStorage, next: { buf?: WasmBuffer; node?: Node; constant?: number }): void {
+    const old = st.buf ?? st.node?.result ?? null;
+    st.buf = next.buf ?? null;
+    st.node = next.node ?? null;
+    st.constant = next.constant ?? null;
+    if (old && old !== st.buf) this.drop(old);
+  }
+
+  copyStrided(src: View, dst: View): void {
+    const d = this.check(dst.storage);
+    const n = numelOf(dst.shape);
+    if (n === 0) return;
+    const s = this.check(src.storage);
+    const whole = dst.offset === 0 && n === d.size && isContiguous(dst.shape, dst.strides);
+    if (whole) {
+      if (s.constant !== null) {
+        this.replace(d, { constant: roundTo(dst.dtype, s.constant) });
+        return;
+      }
+      // A recorded copy: computed (fused into its consumer) when needed.
+      const a = this.access(src);
+      this.capture([a]);
+      const node = new LazyNode<WasmBuffer>({ kind: 'unary', op: 'copy', toBool: false }, [...dst.shape], [a], 1 + opsOf(a.src), n, dst.dtype, [src.dtype]);
+      this.replace(d, { node });
+      if (!this.fuse || node.ops > MAX_FUSED_OPS) this.materialize(d);
+      return;
+    }
+    // A partial write: into a block of its own (recorded ops may read the current one).
+    let buf = this.materialize(d);
+    if (buf.captured) {
+      const fresh = this.newBuffer(d.dtype, d.size);
+      const h = this.rt.heap;
+      h.u8.copyWithin(fresh.ptr, buf.ptr, buf.ptr + d.size * elemBytes(d.dtype));
+      this.replace(d, { buf: fresh });
+      buf = fresh;
+    }
+    const plan = new Plan(dst.shape, (nd) => this.evalNode(nd));
+    const root = plan.read(this.source(s), src.dtype, src.offset, src.strides);
+    const ptr = buf.ptr + dst.offset * elemBytes(d.dtype);
+    this.run(() => runMap(this.rt, plan, root, { ptr, dtype: d.dtype, strides: [...dst.strides] }));
+  }
+}
