@@ -14,7 +14,7 @@ export const USAGE = `usage: npm run bench [-- options]      (npm run bench:quic
   --quick              a few iterations per cell: CI smoke test, not a measurement
   --only <substr>      run workloads whose id or title contains <substr>
                        (repeatable, or comma-separated; case-insensitive)
-  --columns <list>     comma-separated columns to run (default: all), e.g. tsgrad-cpu,plain
+  --columns <list>     comma-separated columns to run (default: all), e.g. tsgrad-wasm,jax-js,plain
   --readback           also read every result back to a host typed array (dataSync)
                        inside the timed region, for every library (default: off; the
                        timed region ends when results exist in the library's memory)

@@ -78,13 +78,13 @@ export function resultsTable(res: BenchResults): string {
 }
 
 export function targetsTable(res: BenchResults): string {
-  const header = ['target', 'workload', 'metric', 'measured', 'goal', 'status'];
+  const header = ['target', 'column', 'workload', 'metric', 'measured', 'goal', 'status'];
   const rows = res.targets.map((t) => {
     const measured = t.value === null ? '–' : t.metric === 'GFLOP/s' ? fmtGflops(t.value) : fmtRatio(t.value);
     const status = t.pass === null ? 'not measured' : t.pass ? 'met' : `MISSED (needs ${t.speedupNeeded!.toFixed(2)}× faster)`;
-    return [t.target, t.workload, t.metric, measured, t.goal, status];
+    return [t.target, t.column, t.workload, t.metric, measured, t.goal, status];
   });
-  return markdownTable(header, rows, [false, false, false, true, true, false]);
+  return markdownTable(header, rows, [false, false, false, false, true, true, false]);
 }
 
 /** Everything that needs a footnote: n/a reasons, errors, failed correctness checks. */

@@ -4,7 +4,7 @@
  * (tensor creation, tf.tidy + dispose, jax-js reference passing, readback) in one
  * place so the workload files read as the maths.
  */
-import { tensor, type Tensor } from '@tsgrad/tensor';
+import { evaluate, getBackend, tensor, type Tensor } from '@tsgrad/tensor';
 import { tf, tfLeakGuard } from '../peers/tfjs';
 import { jax, jaxArray, type JaxArray } from '../peers/jax';
 import type { Impl, LibraryId, Outputs, Workload } from './types';
@@ -46,14 +46,33 @@ export function tfInput(x: HostInput): tf.Tensor {
   return tf.tensor(x.data, [...x.shape], x.data instanceof Int32Array ? 'int32' : 'float32');
 }
 
-/** tsgrad is eager and synchronous: the result exists when the call returns. */
+/**
+ * Ends a tsgrad iteration. The wasm backend records elementwise ops lazily and fuses
+ * them into the consuming kernel, so without a readback the results must be forced
+ * with `evaluate` or the timed region would end before the work is done (a no-op on
+ * the eager cpu backend). With readback, `dataSync` forces them, and we also check
+ * that every result lives on the backend the column activated: an implementation that
+ * built its tensors before `activate()` (or on a fixed backend) would otherwise time
+ * the wrong backend under the right column name. The check runs on the correctness
+ * iterations, which always read back, so it costs the timed ones nothing.
+ */
+export function tsgradFinish(outputs: readonly Tensor[], readback: boolean): Outputs | undefined {
+  if (!readback) {
+    evaluate(...outputs);
+    return undefined;
+  }
+  const active = getBackend().name;
+  for (const t of outputs) {
+    if (t.device !== active) throw new Error(`tsgrad: a result lives on the '${t.device}' backend, but the column runs '${active}'`);
+  }
+  return outputs.map((t) => t.dataSync());
+}
+
+/** tsgrad computes synchronously; on the wasm backend `tsgradFinish` forces the lazy part. */
 export function tsgradImpl(inputs: readonly HostInput[], fn: (...xs: Tensor[]) => OneOrMany<Tensor>): Impl {
   const xs = inputs.map(tsgradInput);
   return {
-    run: (readback) => {
-      const out = fn(...xs);
-      return readback ? list(out).map((t) => t.dataSync()) : undefined;
-    },
+    run: (readback) => tsgradFinish(list(fn(...xs)), readback),
   };
 }
 

@@ -18,7 +18,7 @@ export function header(res: BenchResults): string[] {
       `load average ${m.loadAverageStart.join(' ')} → ${m.loadAverageEnd.join(' ')} · ${m.durationS.toFixed(0)} s`,
     `timing: median of ≥ ${m.timing['minSamples']} runs (and ≥ ${m.timing['minTimeMs']} ms) after ≥ ${m.timing['warmupRuns']} warm-up runs; readback: ${readbackPolicy(m.readback)}.`,
     ...(res.columns.some((c) => c.id === res.baseline)
-      ? [`ratios: peer ms ÷ ${res.baseline} ms — above 1× means tsgrad is faster. ⚠ = result differs from the reference column.`]
+      ? [`ratios: peer ms ÷ ${res.baseline} ms — above 1× means ${res.baseline} is faster. ⚠ = result differs from the reference column.`]
       : ['⚠ = result differs from the reference column.']),
   ];
 }

@@ -52,12 +52,14 @@ export interface RunMeta {
 export interface TargetResult {
   target: string;
   workload: string;
-  /** e.g. "tsgrad/plain", "tfjs-cpu/tsgrad", "GFLOP/s" */
+  /** The tsgrad column the target is evaluated on, e.g. "tsgrad-wasm". */
+  column: string;
+  /** e.g. "tsgrad-cpu/plain", "jax-js/tsgrad-wasm", "GFLOP/s" */
   metric: string;
   value: number | null;
   goal: string;
   pass: boolean | null;
-  /** How much faster tsgrad must get to meet the goal (1 = met). */
+  /** How much faster the target's tsgrad column must get to meet the goal (1 = met). */
   speedupNeeded: number | null;
 }
 

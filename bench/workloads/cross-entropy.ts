@@ -14,7 +14,7 @@ import { jax, np, type JaxArray } from '../peers/jax';
 import { tf } from '../peers/tfjs';
 import { labels, normal, oneHot } from '../lib/data';
 import { softmaxCrossEntropyLoop } from '../lib/loops';
-import { jaxValueAndGradImpl, opWorkload, tfValueAndGradImpl, type HostInput } from '../lib/op-workload';
+import { jaxValueAndGradImpl, opWorkload, tfValueAndGradImpl, tsgradFinish, type HostInput } from '../lib/op-workload';
 import type { Workload } from '../lib/types';
 
 const N = 512;
@@ -55,7 +55,7 @@ const forwardBackward: Workload = {
           x.grad = null;
           const loss = x.logSoftmax(1).gather(1, t.unsqueeze(1)).mean().neg();
           loss.backward();
-          return readback ? [loss.dataSync(), x.grad!.dataSync()] : undefined;
+          return tsgradFinish([loss, x.grad!], readback);
         },
       };
     },

@@ -8,7 +8,7 @@ import { jax, jaxArray, np, type JaxArray } from '../peers/jax';
 import { tf, tfLeakGuard } from '../peers/tfjs';
 import { labels, normal, oneHot } from '../lib/data';
 import { matmulNN, matmulNT, matmulTN, softmaxCrossEntropyLoop } from '../lib/loops';
-import { jaxFinish, type HostInput } from '../lib/op-workload';
+import { jaxFinish, tsgradFinish, type HostInput } from '../lib/op-workload';
 import type { Outputs, Workload } from '../lib/types';
 
 const BATCH = 128;
@@ -61,7 +61,8 @@ function tsgradStep(): { run(readback: boolean): Outputs | undefined } {
           p.grad = null;
         }
       });
-      return readback ? [loss.dataSync(), ...params.map((p) => p.dataSync())] : undefined;
+      // The loss and all four updated parameters (the update is lazy on the wasm backend).
+      return tsgradFinish([loss, ...params], readback);
     },
   };
 }

@@ -36,7 +36,7 @@ import { jax, jaxArray, np, type JaxArray } from '../peers/jax';
 import { tf } from '../peers/tfjs';
 import { labels, normal, oneHot } from '../lib/data';
 import { crossEntropyLoopNd, dualFocalLoop, softmaxFocalLoop } from '../lib/loops';
-import { jaxFinish, jaxValueAndGradImpl, tfValueAndGradImpl, type HostInput } from '../lib/op-workload';
+import { jaxFinish, jaxValueAndGradImpl, tfValueAndGradImpl, tsgradFinish, type HostInput } from '../lib/op-workload';
 import type { Impl, LibraryId, Workload } from '../lib/types';
 
 /** γ of both focal losses (softmaxFocalLoss' default; dualFocalLoss' default is 1). */
@@ -172,7 +172,7 @@ function tsgradImpl(loss: LossSpec, c: Case): Impl {
       x.grad = null;
       const l = loss.tsgrad(x, t);
       l.backward();
-      return readback ? [l.dataSync(), x.grad!.dataSync()] : undefined;
+      return tsgradFinish([l, x.grad!], readback);
     },
   };
 }
@@ -261,7 +261,7 @@ function trainableGammaWorkload(c: Case): Workload {
             gamma.grad = null;
             const l = dualFocalLoss(x, t, { gamma });
             l.backward();
-            return readback ? [l.dataSync(), x.grad!.dataSync(), gamma.grad!.dataSync()] : undefined;
+            return tsgradFinish([l, x.grad!, gamma.grad!], readback);
           },
         };
       },

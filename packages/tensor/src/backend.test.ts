@@ -7,12 +7,26 @@ import {
 /* Backend selection and reporting. */
 
 describe('backend', () => {
-  it("backendInfo() reports { backend: 'cpu', … } with the CPU backend's details", () => {
-    const expected = process.env['TSGRAD_BACKEND'] ?? 'cpu';
+  it('backendInfo() reports the backend that runs and why it was chosen: wasm by default where SIMD runs', () => {
+    const env = process.env['TSGRAD_BACKEND'];
     const info = backendInfo();
-    expect(info.backend).toBe(expected);
     expect(info.backend).toBe(getBackend().name);
-    if (expected === 'cpu') expect(info).toMatchObject({ backend: 'cpu', mode: 'js' });
+    if (env) {
+      expect(info.backend).toBe(env);
+      expect(info.reason).toBe(`TSGRAD_BACKEND=${env}`);
+    } else {
+      // Node >= 20.19 has WebAssembly SIMD: the WebAssembly backend is the default.
+      expect(info).toMatchObject({ backend: 'wasm', simd: true, reason: 'default: WebAssembly SIMD is available' });
+      expect(typeof info['relaxedSimd']).toBe('boolean');
+    }
+    if (info.backend === 'cpu') expect(info).toMatchObject({ backend: 'cpu', mode: 'js' });
+  });
+
+  it("setBackend records why: backendInfo().reason is \"setBackend('…')\"", () => {
+    const before = getBackend();
+    setBackend('cpu');
+    expect(backendInfo().reason).toBe("setBackend('cpu')");
+    setBackend(before.name);
   });
 
   it('the CPU backend is registered and selectable by name', () => {

@@ -1,7 +1,7 @@
 import type { BinaryOp, UnaryOp } from '../backend';
 import type { DType } from '../dtype';
 import type { FunctionBuilder, Label, Local } from './builder';
-import { emitMath, emitPow, type MathOp } from './math-shim';
+import { emitMath, emitPow, type MathOp } from './math';
 import type { Expr, LeafExpr, OpExpr } from './plan';
 
 /*

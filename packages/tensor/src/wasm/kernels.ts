@@ -2,7 +2,7 @@ import type { ReduceOp } from '../backend';
 import type { DType } from '../dtype';
 import type { FunctionBuilder, Local, ValType } from './builder';
 import { bump, emitConvert, emitExpr, emitLoad, emitLoop, emitStore, isF, type EmitContext, type Mode } from './emit';
-import { emitMath } from './math-shim';
+import { emitMath } from './math';
 import { elemBytes, exprKey, innerClass, layout, type Expr, type LeafExpr, type Plan } from './plan';
 import type { WasmRuntime } from './runtime';
 
