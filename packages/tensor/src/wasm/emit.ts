@@ -24,6 +24,8 @@ export interface EmitContext {
   hoisted(leaf: LeafExpr): Local | null;
   /** The splatted value of a constant. */
   constant(slot: number): Local;
+  /** Bytes added to a contiguous leaf's address (unrolled loops read several vectors per pointer). */
+  offset?(leaf: LeafExpr): number;
 }
 
 const FLOAT_MATH: ReadonlySet<string> = new Set(['exp', 'expm1', 'log', 'log1p', 'tanh', 'sigmoid', 'sin', 'cos']);
@@ -37,11 +39,11 @@ const COMPARE: ReadonlySet<BinaryOp> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'g
 export const isF = (d: DType): boolean => d === 'float32';
 
 /** Pushes the value of a leaf in `mode`. */
-export function emitLoad(f: FunctionBuilder, dtype: DType, addr: Local, mode: Mode): void {
+export function emitLoad(f: FunctionBuilder, dtype: DType, addr: Local, mode: Mode, offset = 0): void {
   f.local.get(addr);
   if (dtype === 'bool') {
     if (mode === 'vector') {
-      f.v128.load32_zero(0, 0);
+      f.v128.load32_zero(offset, 0);
       f.i16x8.extend_low_i8x16_u();
       f.i32x4.extend_low_i16x8_u();
     } else {
@@ -49,14 +51,14 @@ export function emitLoad(f: FunctionBuilder, dtype: DType, addr: Local, mode: Mo
       f.i32x4.splat();
     }
   } else if (mode === 'vector') {
-    f.v128.load(0, 2);
+    f.v128.load(offset, 2);
   } else {
     f.v128.load32_splat();
   }
 }
 
 /** Stores the value on the stack (above `addr`, pushed first) in `mode`. */
-export function emitStore(f: FunctionBuilder, dtype: DType, mode: Mode, tmp: () => Local): void {
+export function emitStore(f: FunctionBuilder, dtype: DType, mode: Mode, tmp: () => Local, offset = 0): void {
   if (dtype === 'bool') {
     const t = tmp();
     f.local.tee(t);
@@ -65,13 +67,13 @@ export function emitStore(f: FunctionBuilder, dtype: DType, mode: Mode, tmp: () 
     f.local.tee(t);
     f.local.get(t);
     f.i8x16.narrow_i16x8_u();
-    if (mode === 'vector') f.v128.store32_lane(0);
+    if (mode === 'vector') f.v128.store32_lane(0, offset);
     else {
       f.i8x16.extract_lane_u(0);
       f.i32.store8();
     }
   } else if (mode === 'vector') {
-    f.v128.store(0, 2);
+    f.v128.store(offset, 2);
   } else if (dtype === 'float32') {
     f.f32x4.extract_lane(0);
     f.f32.store();
@@ -111,7 +113,7 @@ export function emitExpr(ctx: EmitContext, e: Expr, mode: Mode, memo: Map<Expr, 
   if (e.kind === 'leaf') {
     const h = ctx.hoisted(e);
     if (h) f.local.get(h);
-    else emitLoad(f, e.dtype, ctx.ptr(e), mode);
+    else emitLoad(f, e.dtype, ctx.ptr(e), mode, mode === 'vector' ? ctx.offset?.(e) ?? 0 : 0);
     return;
   }
   const m = memo.get(e);

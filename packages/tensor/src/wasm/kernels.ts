@@ -26,7 +26,7 @@ interface Accessor {
 }
 
 /** Sums accumulate in float32 SIMD lanes over runs this long, then in float64. */
-const SUM_CHUNK = 256;
+const SUM_CHUNK = 1024;
 
 const DT: Record<DType, string> = { float32: 'f', int32: 'i', bool: 'b', float64: 'd' };
 
@@ -185,20 +185,30 @@ export function runMap(rt: WasmRuntime, plan: Plan, root: Expr, out: Accessor): 
         emitStore(f, out.dtype, mode, tmp);
       };
       if (simd) {
-        f.block((exit) => f.loop((top) => {
-          f.local.get(j);
-          f.i32.const(4);
-          f.i32.add();
-          f.local.get(nIn);
-          f.i32.gt_u();
-          f.brIf(exit);
-          store('vector');
-          cur.forEach((c, k) => {
-            if (classes[k] === 'unit') bump(f, c, 4 * elemBytes(acc[k]!.dtype));
-          });
-          bump(f, j, 4);
-          f.br(top);
-        }));
+        // Unrolled: several vectors per pointer bump, addressed by load/store offsets.
+        for (const unroll of opCount(root) <= 4 ? [4, 1] : [1]) {
+          f.block((exit) => f.loop((top) => {
+            f.local.get(j);
+            f.i32.const(4 * unroll);
+            f.i32.add();
+            f.local.get(nIn);
+            f.i32.gt_u();
+            f.brIf(exit);
+            for (let u = 0; u < unroll; u++) {
+              const at = (dtype: DType) => u * 4 * elemBytes(dtype);
+              const uctx: EmitContext = { ...ctx, offset: (l) => at(l.dtype) };
+              f.local.get(cur[0]!);
+              emitExpr(uctx, root, 'vector', new Map());
+              emitConvert(f, root.dtype, out.dtype);
+              emitStore(f, out.dtype, 'vector', tmp, at(out.dtype));
+            }
+            cur.forEach((c, k) => {
+              if (classes[k] === 'unit') bump(f, c, 4 * unroll * elemBytes(acc[k]!.dtype));
+            });
+            bump(f, j, 4 * unroll);
+            f.br(top);
+          }));
+        }
       }
       f.block((exit) => f.loop((top) => {
         f.local.get(j);
@@ -400,8 +410,9 @@ function emitRow(
   /** The reduced nest; `element(mode, ctx)` handles one vector / lane of values. */
   const pass = (
     begin: () => void,
-    element: (mode: Mode, ctx: EmitContext) => void,
+    element: (mode: Mode, ctx: EmitContext, acc: number) => void,
     chunkEnd: (() => void) | null,
+    unroll = 1,
   ) => {
     const ptrs = copies(f, leaves.map((k) => cur[k]!));
     nest(fr, range(gk, D - 1), leaves, ptrs, (inner) => {
@@ -442,12 +453,29 @@ function emitRow(
           f.i32.add();
           f.local.set(end);
           begin();
+          if (unroll > 1) {
+            // Independent accumulators: no loop-carried dependency on one register.
+            f.block((exit) => f.loop((top) => {
+              f.local.get(j);
+              f.i32.const(4 * unroll);
+              f.i32.add();
+              f.local.get(end);
+              f.i32.gt_u();
+              f.brIf(exit);
+              for (let u = 0; u < unroll; u++) {
+                element('vector', { ...ctx, offset: (l) => u * 4 * elemBytes(l.dtype) }, u);
+              }
+              for (let u = 0; u < unroll; u++) advance(true);
+              bump(f, j, 4 * unroll);
+              f.br(top);
+            }));
+          }
           f.block((exit) => f.loop((top) => {
             f.local.get(j);
             f.local.get(end);
             f.i32.ge_u();
             f.brIf(exit);
-            element('vector', ctx);
+            element('vector', ctx, 0);
             advance(true);
             bump(f, j, 4);
             f.br(top);
@@ -461,7 +489,7 @@ function emitRow(
         f.local.get(nIn);
         f.i32.ge_u();
         f.brIf(exit);
-        element('lane', ctx);
+        element('lane', ctx, 0);
         advance(false);
         bump(f, j, 1);
         f.br(top);
@@ -519,11 +547,18 @@ function emitRow(
 
   const rop: 'sum' | 'max' | 'min' = op === 'logSumExp' ? 'max' : op;
   const floatSum = float && rop === 'sum';
-  /** A reduction pass of `rop` over `value`; leaves the lane-combined result in `res` (v128, all lanes). */
-  const reducePass = (rop: 'sum' | 'max' | 'min', value: (mode: Mode, ctx: EmitContext) => void, fsum: boolean): Local => {
-    const accV = f.addLocal('v128');
+  /**
+   * A reduction pass of `rop` over `value`; returns a v128 local holding the result in
+   * every lane. Float max/min use pmax/pmin (one instruction each, NaN-blind) and
+   * track NaN separately, so the loop has no long per-element dependency chain.
+   */
+  const reducePass = (rop: 'sum' | 'max' | 'min', value: (mode: Mode, ctx: EmitContext) => void, fsum: boolean, unroll: number): Local => {
+    const accs = Array.from({ length: unroll }, () => f.addLocal('v128'));
     const total = f.addLocal('v128'); // f64x2 for float sums, else lanes of the domain
     const tail = f.addLocal(fsum ? 'f64' : 'v128');
+    const nanTrack = float && rop !== 'sum';
+    const nan = nanTrack ? f.addLocal('v128') : null;
+    const v = f.addLocal('v128');
     const id = identity(rop, float);
     if (fsum) {
       f.f64.const(0);
@@ -537,16 +572,38 @@ function emitRow(
       splatConst(f, id, float);
       f.local.set(tail);
     }
-    pass(() => {
-      splatConst(f, id, float);
-      f.local.set(accV);
-    }, (mode, ctx) => {
-      if (mode === 'vector') {
-        f.local.get(accV);
-        value(mode, ctx);
+    if (nan) {
+      f.i32x4.const(0);
+      f.local.set(nan);
+    }
+    /** acc = acc ⊕ value (value pushed by `push`). */
+    const fold = (acc: Local, push: () => void) => {
+      f.local.get(acc);
+      push();
+      if (nan) {
+        f.local.tee(v);
+        if (rop === 'max') f.f32x4.pmax();
+        else f.f32x4.pmin();
+        f.local.set(acc);
+        f.local.get(nan);
+        f.local.get(v);
+        f.local.get(v);
+        f.f32x4.ne();
+        f.v128.or();
+        f.local.set(nan);
+      } else {
         combine(f, rop, float);
-        f.local.set(accV);
-      } else if (fsum) {
+        f.local.set(acc);
+      }
+    };
+    pass(() => {
+      for (const a of accs) {
+        splatConst(f, id, float);
+        f.local.set(a);
+      }
+    }, (mode, ctx, u) => {
+      if (mode === 'vector') fold(accs[u]!, () => value(mode, ctx));
+      else if (fsum) {
         f.local.get(tail);
         value(mode, ctx);
         f.f32x4.extract_lane(0);
@@ -554,36 +611,32 @@ function emitRow(
         f.f64.add();
         f.local.set(tail);
       } else {
-        f.local.get(tail);
-        value(mode, ctx);
-        if (rop === 'sum') {
-          // A lane value is splatted: count it once, not in all four lanes.
-          f.i32x4.const(-1, 0, 0, 0);
-          f.v128.and();
-        }
-        combine(f, rop, float);
-        f.local.set(tail);
+        fold(tail, () => {
+          value(mode, ctx);
+          if (rop === 'sum') {
+            // A lane value is splatted: count it once, not in all four lanes.
+            f.i32x4.const(-1, 0, 0, 0);
+            f.v128.and();
+          }
+        });
       }
     }, () => {
+      for (let u = 1; u < accs.length; u++) fold(accs[0]!, () => f.local.get(accs[u]!));
+      const acc = accs[0]!;
       if (fsum) {
         // total += float64(acc lanes 0,1) + float64(acc lanes 2,3)
         f.local.get(total);
-        f.local.get(accV);
+        f.local.get(acc);
         f.f64x2.promote_low_f32x4();
         f.f64x2.add();
-        f.local.get(accV);
-        f.local.get(accV);
+        f.local.get(acc);
+        f.local.get(acc);
         f.i8x16.shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]);
         f.f64x2.promote_low_f32x4();
         f.f64x2.add();
         f.local.set(total);
-      } else {
-        f.local.get(total);
-        f.local.get(accV);
-        combine(f, rop, float);
-        f.local.set(total);
-      }
-    });
+      } else fold(total, () => f.local.get(acc));
+    }, unroll);
     const res = f.addLocal('v128');
     if (fsum) {
       f.local.get(total);
@@ -602,19 +655,29 @@ function emitRow(
       combine(f, rop, float);
       f.local.set(res);
       horizontal(f, res, rop, float);
+      if (nan) {
+        f.local.get(nan);
+        f.v128.any_true();
+        f.if(() => {
+          f.f32x4.const(NaN);
+          f.local.set(res);
+        });
+      }
     }
     return res;
   };
 
+  // Unroll over independent accumulators when the per-element work is small.
+  const cheap = opCount(root) <= 2;
   const plain = (mode: Mode, ctx: EmitContext) => {
     emitExpr(ctx, root, mode, new Map());
     emitConvert(f, root.dtype, dom);
   };
   let res: Local;
   if (op !== 'logSumExp') {
-    res = reducePass(rop, plain, floatSum);
+    res = reducePass(rop, plain, floatSum, cheap ? 4 : 1);
   } else {
-    const m = reducePass('max', plain, false);
+    const m = reducePass('max', plain, false, cheap ? 4 : 1);
     res = f.addLocal('v128');
     f.local.get(m);
     f.local.set(res);
@@ -632,7 +695,7 @@ function emitRow(
         f.local.get(m);
         f.f32x4.sub();
         emitMath(f, 'exp', rt.relaxed);
-      }, true);
+      }, true, 1);
       f.local.get(s);
       emitMath(f, 'log', rt.relaxed);
       f.local.get(m);
@@ -644,6 +707,13 @@ function emitRow(
   f.local.get(res);
   emitConvert(f, dom, outDtype);
   emitStore(f, outDtype, 'lane', tmp);
+}
+
+/** Op nodes in an expression (shared ones once). */
+function opCount(e: Expr, seen = new Set<Expr>()): number {
+  if (e.kind !== 'op' || seen.has(e)) return 0;
+  seen.add(e);
+  return 1 + e.args.reduce((t, a) => t + opCount(a, seen), 0);
 }
 
 export type { Accessor };
