@@ -68,11 +68,21 @@ export function tsgradFinish(outputs: readonly Tensor[], readback: boolean): Out
   return outputs.map((t) => t.dataSync());
 }
 
-/** tsgrad computes synchronously; on the wasm backend `tsgradFinish` forces the lazy part. */
+/**
+ * tsgrad computes synchronously; on the wasm backend `tsgradFinish` forces the lazy
+ * part. The outputs are then disposed, as the tfjs implementations dispose theirs:
+ * a caller that releases what it no longer needs gets its memory back at once (the
+ * garbage collector would release it too, but only at its next collection).
+ */
 export function tsgradImpl(inputs: readonly HostInput[], fn: (...xs: Tensor[]) => OneOrMany<Tensor>): Impl {
   const xs = inputs.map(tsgradInput);
   return {
-    run: (readback) => tsgradFinish(list(fn(...xs)), readback),
+    run: (readback) => {
+      const out = list(fn(...xs));
+      const host = tsgradFinish(out, readback);
+      for (const t of out) if (!xs.some((x) => x.storage === t.storage)) t.dispose();
+      return host;
+    },
   };
 }
 
