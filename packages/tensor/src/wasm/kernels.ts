@@ -306,32 +306,24 @@ export function runReduce(rt: WasmRuntime, plan: Plan, root: Expr, nReduced: num
   }
   const D = shape.length;
   const { op } = target;
-  const float = isF(root.dtype);
   const leafClass = (d: number) => acc.slice(1).map((a) => innerClass(a.strides[d]!, a.dtype));
   const rowClasses = leafClass(D - 1);
   const rowVector = rowClasses.every((c) => c !== 'strided') && op !== 'argmax' && op !== 'argmin';
   const colClasses = gk > 0 ? leafClass(gk - 1) : [];
-  const column = !rowVector && gk > 0 && (op === 'sum' || op === 'max' || op === 'min') &&
-    colClasses.every((c) => c !== 'strided') && shape[gk - 1]! >= 4;
+  // Lanes across outputs: the reduced dim is strided but the kept innermost dim is
+  // contiguous (a reduction over the class dim of [N, C, H, W], a bias gradient summed
+  // over the batch): each SIMD lane accumulates its own output, no horizontal step.
+  const lanes = !rowVector && gk > 0 && colClasses.every((c) => c !== 'strided') && shape[gk - 1]! >= 4;
   const b = params(plan, shape, acc);
-  const variant = column ? 'col' : rowVector ? 'rowv' : 'rows';
-  const classes = column ? ['unit', ...colClasses] : ['unit', ...rowClasses];
+  const variant = lanes ? 'lanes' : rowVector ? 'rowv' : 'rows';
+  const classes = lanes ? ['unit', ...colClasses] : ['unit', ...rowClasses];
   const key = `reduce|${op}|${variant}|${gk}.${gr}|${DT[target.outDtype]}|${plan.consts.map((c) => DT[c.dtype]).join('')}|` +
     exprKey(root, (l) => classes[l.slot]!);
-  if (column) {
-    // Accumulate straight into the output: start it at the identity.
-    const n = keptShape.reduce((x, y) => x * y, 1);
-    const id = identity(op, float);
-    const h = rt.heap;
-    if (target.outDtype === 'float32') h.f32.fill(id, target.ptr >> 2, (target.ptr >> 2) + n);
-    else if (target.outDtype === 'int32') h.i32.fill(id, target.ptr >> 2, (target.ptr >> 2) + n);
-    else h.u8.fill(op === 'max' ? 0 : 1, target.ptr, target.ptr + n);
-  }
   const kernel = rt.kernel(key, (m) => m.func('run', b.paramTypes, [], (f, ps) => {
     const fr = frame(f, ps, D, acc.length, plan);
     const all = acc.map((_, k) => k);
     const start = fr.acc.map((a) => a.ptr);
-    if (column) emitColumn(rt, fr, plan, root, op as 'sum' | 'max' | 'min', target.outDtype, gk, D, classes, start, all);
+    if (lanes) emitLanes(rt, fr, plan, root, op, target.outDtype, gk, D, classes, rowClasses, start, all);
     else {
       nest(fr, range(0, gk), all, start, (cur) => {
         emitRow(rt, fr, plan, root, op, target.outDtype, gk, D, rowVector, rowClasses, cur);
@@ -341,59 +333,206 @@ export function runReduce(rt: WasmRuntime, plan: Plan, root: Expr, nReduced: num
   kernel['run']!(...b.args);
 }
 
-function emitColumn(
-  rt: WasmRuntime, fr: Frame, plan: Plan, root: Expr, op: 'sum' | 'max' | 'min', outDtype: DType,
-  gk: number, D: number, classes: readonly string[], start: Local[], all: number[],
+function emitLanes(
+  rt: WasmRuntime, fr: Frame, plan: Plan, root: Expr, op: ReduceOp, outDtype: DType,
+  gk: number, D: number, classes: readonly string[], rowClasses: readonly string[], start: Local[], all: number[],
 ): void {
   const { f } = fr;
   const float = isF(root.dtype);
   const dom: DType = float ? 'float32' : 'int32';
-  const dims = [...range(0, gk - 1), ...range(gk, D)];
-  nest(fr, dims, all, start, (cur) => {
-    const ptrOf = (l: LeafExpr) => cur[l.slot]!;
-    const hoisted = hoist(f, plan.leaves, classes.slice(1), ptrOf);
-    const ctx = context(fr, rt.relaxed, ptrOf, hoisted);
+  const leaves = plan.leaves.map((_, i) => i + 1);
+  const tmp = () => f.addLocal('v128');
+  nest(fr, range(0, gk - 1), all, start, (cur) => {
     const j = f.addLocal('i32');
-      f.i32.const(0);
-      f.local.set(j);
+    f.i32.const(0);
+    f.local.set(j);
     const nIn = fr.n[gk - 1]!;
-    const tmp = () => f.addLocal('v128');
-    const step = (mode: Mode) => {
+    /** One group of outputs (4 in vector mode, 1 splatted in lane mode). */
+    const group = (mode: Mode) => {
+      const w = mode === 'vector';
+      /** A pass over the reduced dims: `element(ctx)` folds one value per lane. */
+      const pass = (element: (ctx: EmitContext) => void) => {
+        const ptrs = copies(f, leaves.map((k) => cur[k]!));
+        nest(fr, range(gk, D - 1), leaves, ptrs, (inner) => {
+          const ptrOf = (l: LeafExpr) => inner[l.slot - 1]!;
+          const ctx = context(fr, rt.relaxed, ptrOf, new Map());
+          emitLoop(f, fr.n[D - 1]!, () => element(ctx), () => inner.forEach((c, k) => {
+            if (rowClasses[k] !== 'bcast') bump(f, c, fr.acc[k + 1]!.strides[D - 1]!);
+          }));
+        });
+      };
+      const value = (ctx: EmitContext) => {
+        // Broadcast along the kept dim: one value for every lane.
+        emitExpr(ctx, root, w ? 'vector' : 'lane', new Map());
+        emitConvert(f, root.dtype, dom);
+      };
+      const res = f.addLocal('v128');
+      if (op === 'argmax' || op === 'argmin') {
+        const best = f.addLocal('v128');
+        const at = f.addLocal('v128');
+        const idx = f.addLocal('v128');
+        const v = f.addLocal('v128');
+        const better = f.addLocal('v128');
+        splatConst(f, identity(op, float), float);
+        f.local.set(best);
+        f.i32x4.const(0);
+        f.local.set(at);
+        f.i32x4.const(0);
+        f.local.set(idx);
+        pass((ctx) => {
+          value(ctx);
+          f.local.set(v);
+          // Better, or the first NaN (which then stays: NaN compares false).
+          f.local.get(v);
+          f.local.get(best);
+          if (float) {
+            if (op === 'argmax') f.f32x4.gt();
+            else f.f32x4.lt();
+            f.local.get(v);
+            f.local.get(v);
+            f.f32x4.ne();
+            f.local.get(best);
+            f.local.get(best);
+            f.f32x4.eq();
+            f.v128.and();
+            f.v128.or();
+          } else if (op === 'argmax') f.i32x4.gt_s();
+          else f.i32x4.lt_s();
+          f.local.set(better);
+          f.local.get(v);
+          f.local.get(best);
+          f.local.get(better);
+          f.v128.bitselect();
+          f.local.set(best);
+          f.local.get(idx);
+          f.local.get(at);
+          f.local.get(better);
+          f.v128.bitselect();
+          f.local.set(at);
+          f.local.get(idx);
+          f.i32x4.const(1);
+          f.i32x4.add();
+          f.local.set(idx);
+        });
+        f.local.get(at);
+        f.local.set(res);
+        f.local.get(cur[0]!);
+        f.local.get(res);
+        emitStore(f, 'int32', mode, tmp);
+        return;
+      }
+      /** Lane-wise reduction of `rop`; float sums in float64 pairs. */
+      const reduceLanes = (rop: 'sum' | 'max' | 'min', val: (ctx: EmitContext) => void): Local => {
+        const out = f.addLocal('v128');
+        if (float && rop === 'sum') {
+          const lo = f.addLocal('v128');
+          const hi = f.addLocal('v128');
+          const v = f.addLocal('v128');
+          for (const l of [lo, hi]) {
+            f.f64.const(0);
+            f.f64x2.splat();
+            f.local.set(l);
+          }
+          pass((ctx) => {
+            val(ctx);
+            f.local.set(v);
+            f.local.get(lo);
+            f.local.get(v);
+            f.f64x2.promote_low_f32x4();
+            f.f64x2.add();
+            f.local.set(lo);
+            f.local.get(hi);
+            f.local.get(v);
+            f.local.get(v);
+            f.i8x16.shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]);
+            f.f64x2.promote_low_f32x4();
+            f.f64x2.add();
+            f.local.set(hi);
+          });
+          f.local.get(lo);
+          f.f32x4.demote_f64x2_zero();
+          f.local.get(hi);
+          f.f32x4.demote_f64x2_zero();
+          f.i8x16.shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+          f.local.set(out);
+          return out;
+        }
+        splatConst(f, identity(rop, float), float);
+        f.local.set(out);
+        pass((ctx) => {
+          f.local.get(out);
+          val(ctx);
+          combine(f, rop, float);
+          f.local.set(out);
+        });
+        return out;
+      };
+      if (op === 'logSumExp') {
+        const m = reduceLanes('max', value);
+        // Lanes whose max is ±Inf or NaN keep it (no inf − inf); the others add log Σ exp(x − m).
+        const finite = f.addLocal('v128');
+        const safeM = f.addLocal('v128');
+        f.local.get(m);
+        f.local.get(m);
+        f.f32x4.sub();
+        f.f32x4.const(0);
+        f.f32x4.eq();
+        f.local.set(finite);
+        f.local.get(m);
+        f.f32x4.const(0);
+        f.local.get(finite);
+        f.v128.bitselect();
+        f.local.set(safeM);
+        const sumExp = reduceLanes('sum', (ctx) => {
+          value(ctx);
+          f.local.get(safeM);
+          f.f32x4.sub();
+          emitMath(f, 'exp', rt.relaxed);
+        });
+        f.local.get(sumExp);
+        emitMath(f, 'log', rt.relaxed);
+        f.local.get(safeM);
+        f.f32x4.add();
+        f.local.get(m);
+        f.local.get(finite);
+        f.v128.bitselect();
+        f.local.set(res);
+      } else {
+        const r = reduceLanes(op, value);
+        f.local.get(r);
+        f.local.set(res);
+      }
       f.local.get(cur[0]!);
-      emitLoad(f, outDtype, cur[0]!, mode);
-      emitConvert(f, outDtype, dom);
-      emitExpr(ctx, root, mode, new Map());
-      emitConvert(f, root.dtype, dom);
-      combine(f, op, float);
+      f.local.get(res);
       emitConvert(f, dom, outDtype);
       emitStore(f, outDtype, mode, tmp);
     };
-    f.block((exit) => f.loop((top) => {
-      f.local.get(j);
-      f.i32.const(4);
-      f.i32.add();
-      f.local.get(nIn);
-      f.i32.gt_u();
-      f.brIf(exit);
-      step('vector');
-      cur.forEach((c, k) => {
-        if (classes[k] === 'unit') bump(f, c, 4 * elemBytes(k === 0 ? outDtype : plan.leaves[k - 1]!.dtype));
-      });
-      bump(f, j, 4);
-      f.br(top);
-    }));
-    f.block((exit) => f.loop((top) => {
-      f.local.get(j);
-      f.local.get(nIn);
-      f.i32.ge_u();
-      f.brIf(exit);
-      step('lane');
-      cur.forEach((c, k) => {
-        if (classes[k] !== 'bcast') bump(f, c, fr.acc[k]!.strides[gk - 1]!);
-      });
-      bump(f, j, 1);
-      f.br(top);
-    }));
+    const loop = (mode: Mode) => {
+      const w = mode === 'vector';
+      f.block((exit) => f.loop((top) => {
+        f.local.get(j);
+        if (w) {
+          f.i32.const(4);
+          f.i32.add();
+          f.local.get(nIn);
+          f.i32.gt_u();
+        } else {
+          f.local.get(nIn);
+          f.i32.ge_u();
+        }
+        f.brIf(exit);
+        group(mode);
+        cur.forEach((c, k) => {
+          if (classes[k] === 'bcast') return;
+          if (w) bump(f, c, 4 * elemBytes(k === 0 ? outDtype : plan.leaves[k - 1]!.dtype));
+          else bump(f, c, fr.acc[k]!.strides[gk - 1]!);
+        });
+        bump(f, j, w ? 4 : 1);
+        f.br(top);
+      }));
+    };
+    loop('vector');
+    loop('lane');
   });
 }
 

@@ -79,6 +79,30 @@ export class WasmRuntime {
   cacheLimit: number;
 
   /**
+   * Per-kernel call counts and time (TSGRAD_WASM_PROFILE=1, or set it): which fused
+   * kernels a workload spends its time in. Null when off (no wrapping, no cost).
+   */
+  profile: Map<string, { calls: number; ms: number }> | null = null;
+
+  private profiled(key: string, exports: KernelExports): KernelExports {
+    const prof = this.profile;
+    if (!prof) return exports;
+    const out: KernelExports = {};
+    for (const [name, fn] of Object.entries(exports)) {
+      out[name] = (...args: number[]) => {
+        const t0 = performance.now();
+        const r = fn(...args);
+        const e = prof.get(key) ?? { calls: 0, ms: 0 };
+        e.calls++;
+        e.ms += performance.now() - t0;
+        prof.set(key, e);
+        return r;
+      };
+    }
+    return out;
+  }
+
+  /**
    * The exports of the kernel module under `key`, building it with `build` on a miss.
    * `build` adds functions to a builder whose memory import is already set.
    */
@@ -89,7 +113,7 @@ export class WasmRuntime {
       this.cache.delete(key);
       this.cache.set(key, hit);
       this.counters.hits++;
-      return hit;
+      return this.profiled(key, hit);
     }
     const m = new ModuleBuilder().importMemory(this.heap.importDescriptor);
     build(m);
@@ -107,7 +131,7 @@ export class WasmRuntime {
       this.cache.delete(this.cache.keys().next().value!);
       this.counters.evicted++;
     }
-    return exports;
+    return this.profiled(key, exports);
   }
 
   cacheStats(): KernelCacheStats {
