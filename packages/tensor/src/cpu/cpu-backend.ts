@@ -81,7 +81,7 @@ export class CpuBackend implements Backend {
 
   full(size: number, value: number, dtype: DType): Storage {
     const data = allocTyped(dtype, size);
-    if (value !== 0) data.fill(value);
+    if (value !== 0 || Object.is(value, -0)) data.fill(value);
     return this.wrap(data, dtype);
   }
 

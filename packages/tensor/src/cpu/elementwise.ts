@@ -133,7 +133,15 @@ export function unaryKernel(op: UnaryOp, inDtype: DType, outDtype: DType): Unary
   const key = `${op}:${inDtype}:${outDtype}`;
   let k = unaryCache.get(key);
   if (!k) {
-    const expr = outDtype === 'bool' ? TO_BOOL(UNARY_EXPR[op]) : UNARY_EXPR[op];
+    let base = UNARY_EXPR[op];
+    // float → int32 saturates (NaN → 0), as WebAssembly's trunc_sat does; PyTorch leaves
+    // out-of-range casts undefined, wrapping modulo 2^32 would be the least useful answer.
+    if (op === 'copy' && outDtype === 'int32' && (inDtype === 'float32' || inDtype === 'float64')) {
+      base = '(v !== v ? 0 : v >= 2147483647 ? 2147483647 : v <= -2147483648 ? -2147483648 : v)';
+    }
+    // An int32 input of a float32 op is converted to float32 first, as PyTorch does.
+    if (inDtype === 'int32' && outDtype === 'float32') base = base.replace(/\bv\b/g, 'Math.fround(v)');
+    const expr = outDtype === 'bool' ? TO_BOOL(base) : base;
     k = new Function('o', 'x', 'xo', 'shape', 'xs', unarySource(expr)) as UnaryKernel;
     unaryCache.set(key, k);
   }
@@ -144,7 +152,11 @@ export function binaryKernel(op: BinaryOp, aDtype: DType, bDtype: DType, outDtyp
   const key = `${op}:${aDtype}:${bDtype}:${outDtype}`;
   let k = binaryCache.get(key);
   if (!k) {
-    const base = BINARY_EXPR[op];
+    // int32 products wrap exactly modulo 2^32 (a float64 product is already rounded above 2^53).
+    let base = op === 'mul' && outDtype === 'int32' ? 'Math.imul(a, b)' : BINARY_EXPR[op];
+    // int32 meeting float32 computes in float32 (PyTorch's promotion): convert it first.
+    if (aDtype === 'int32' && bDtype === 'float32') base = base.replace(/\ba\b/g, 'Math.fround(a)');
+    if (bDtype === 'int32' && aDtype === 'float32') base = base.replace(/\bb\b/g, 'Math.fround(b)');
     const expr = outDtype === 'bool' && !['eq', 'ne', 'lt', 'le', 'gt', 'ge'].includes(op) ? TO_BOOL(base) : base;
     k = new Function('o', 'A', 'ao', 'as', 'B', 'bo', 'bs', 'shape', binarySource(expr)) as BinaryKernel;
     binaryCache.set(key, k);

@@ -27,6 +27,8 @@ export interface Local {
 /** A branch target: the block, loop or if that `br`/`brIf` jumps to. */
 export interface Label {
   readonly depth: number;
+  /** The frame it belongs to (a label of a closed block at the same depth is not in scope). */
+  readonly frame: object;
   /** Types a branch carries: a loop's are its params (none here), a block's its results. */
   readonly branchTypes: readonly ValType[];
 }
@@ -219,6 +221,8 @@ type Lane<T> = { readonly [K in keyof T]: (lane: number) => void };
 
 interface Frame {
   kind: 'func' | 'block' | 'loop' | 'if';
+  /** Identity for labels. */
+  token: object;
   /** Stack height when the frame was entered. */
   height: number;
   results: readonly ValType[];
@@ -262,7 +266,7 @@ export class FunctionBuilder {
       this.localTypes.push(t);
       return { index: i, type: t };
     });
-    this.frames.push({ kind: 'func', height: 0, results: resultTypes, unreachable: false });
+    this.frames.push({ kind: 'func', token: {}, height: 0, results: resultTypes, unreachable: false });
     const plain = <T extends Record<string, Sig>>(ns: string, table: T) => {
       const o: Record<string, () => void> = {};
       for (const [k, [code, pops, pushes]] of Object.entries(table) as [string, Sig][]) {
@@ -429,14 +433,9 @@ export class FunctionBuilder {
   private structured(kind: 'block' | 'loop', opcode: number, results: readonly ValType[], body: (label: Label) => void): void {
     this.op(kind, [opcode], [], []);
     this.blockType(results);
-    this.frames.push({ kind, height: this.stack.length, results, unreachable: false });
-    const depthAtEntry = this.frames.length;
-    body({
-      get depth() {
-        return depthAtEntry;
-      },
-      branchTypes: kind === 'loop' ? [] : results,
-    });
+    const token = {};
+    this.frames.push({ kind, token, height: this.stack.length, results, unreachable: false });
+    body({ depth: this.frames.length, frame: token, branchTypes: kind === 'loop' ? [] : results });
     this.end(kind);
   }
 
@@ -463,9 +462,9 @@ export class FunctionBuilder {
   if(then: (label: Label) => void, otherwise?: (label: Label) => void, results: readonly ValType[] = []): void {
     this.op('if', [0x04], [I], []);
     this.blockType(results);
-    this.frames.push({ kind: 'if', height: this.stack.length, results, unreachable: false });
-    const depthAtEntry = this.frames.length;
-    const label: Label = { depth: depthAtEntry, branchTypes: results };
+    const token = {};
+    this.frames.push({ kind: 'if', token, height: this.stack.length, results, unreachable: false });
+    const label: Label = { depth: this.frames.length, frame: token, branchTypes: results };
     then(label);
     if (otherwise) {
       const frame = this.top();
@@ -481,7 +480,9 @@ export class FunctionBuilder {
   }
 
   private labelIndex(opname: string, label: Label): number {
-    if (label.depth > this.frames.length || label.depth < 2) this.fail(opname, 'branch to a label that is not in scope');
+    if (label.depth > this.frames.length || label.depth < 2 || this.frames[label.depth - 1]!.token !== label.frame) {
+      this.fail(opname, 'branch to a label that is not in scope');
+    }
     return this.frames.length - label.depth;
   }
 

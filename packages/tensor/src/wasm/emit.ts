@@ -26,6 +26,8 @@ export interface EmitContext {
   constant(slot: number): Local;
   /** Bytes added to a contiguous leaf's address (unrolled loops read several vectors per pointer). */
   offset?(leaf: LeafExpr): number;
+  /** Leaves read as one value for every lane even in vector mode (broadcast along the vectorised dim). */
+  splat?(leaf: LeafExpr): boolean;
 }
 
 const FLOAT_MATH: ReadonlySet<string> = new Set(['exp', 'expm1', 'log', 'log1p', 'tanh', 'sigmoid', 'sin', 'cos']);
@@ -113,7 +115,10 @@ export function emitExpr(ctx: EmitContext, e: Expr, mode: Mode, memo: Map<Expr, 
   if (e.kind === 'leaf') {
     const h = ctx.hoisted(e);
     if (h) f.local.get(h);
-    else emitLoad(f, e.dtype, ctx.ptr(e), mode, mode === 'vector' ? ctx.offset?.(e) ?? 0 : 0);
+    else {
+      const m = mode === 'vector' && ctx.splat?.(e) ? 'lane' : mode;
+      emitLoad(f, e.dtype, ctx.ptr(e), m, m === 'vector' ? ctx.offset?.(e) ?? 0 : 0);
+    }
     return;
   }
   const m = memo.get(e);

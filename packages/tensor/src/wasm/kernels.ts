@@ -317,8 +317,10 @@ export function runReduce(rt: WasmRuntime, plan: Plan, root: Expr, nReduced: num
   const b = params(plan, shape, acc);
   const variant = lanes ? 'lanes' : rowVector ? 'rowv' : 'rows';
   const classes = lanes ? ['unit', ...colClasses] : ['unit', ...rowClasses];
+  // The lanes kernel depends on both dims' classes (splat along one, bump along the other).
+  const keyClass = (l: LeafExpr) => (lanes ? `${colClasses[l.slot - 1]}/${rowClasses[l.slot - 1]}` : rowClasses[l.slot - 1]!);
   const key = `reduce|${op}|${variant}|${gk}.${gr}|${DT[target.outDtype]}|${plan.consts.map((c) => DT[c.dtype]).join('')}|` +
-    exprKey(root, (l) => classes[l.slot]!);
+    exprKey(root, keyClass);
   const kernel = rt.kernel(key, (m) => m.func('run', b.paramTypes, [], (f, ps) => {
     const fr = frame(f, ps, D, acc.length, plan);
     const all = acc.map((_, k) => k);
@@ -355,7 +357,7 @@ function emitLanes(
         const ptrs = copies(f, leaves.map((k) => cur[k]!));
         nest(fr, range(gk, D - 1), leaves, ptrs, (inner) => {
           const ptrOf = (l: LeafExpr) => inner[l.slot - 1]!;
-          const ctx = context(fr, rt.relaxed, ptrOf, new Map());
+          const ctx: EmitContext = { ...context(fr, rt.relaxed, ptrOf, new Map()), splat: (l) => classes[l.slot] === 'bcast' };
           emitLoop(f, fr.n[D - 1]!, () => element(ctx), () => inner.forEach((c, k) => {
             if (rowClasses[k] !== 'bcast') bump(f, c, fr.acc[k + 1]!.strides[D - 1]!);
           }));

@@ -103,7 +103,8 @@ export class Plan {
   }
 
   private constant(value: number, dtype: DType): ConstExpr {
-    const key = `c${dtype}:${value}`;
+    // Object.is: −0 and +0 are different constants (1/x tells them apart).
+    const key = `c${dtype}:${Object.is(value, -0) ? '-0' : value}`;
     const hit = this.memo.get(key) as ConstExpr | undefined;
     if (hit) return hit;
     const e: ConstExpr = { kind: 'const', slot: this.consts.length, dtype, value };

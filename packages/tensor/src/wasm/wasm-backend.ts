@@ -168,7 +168,10 @@ export class WasmBackend implements Backend {
   private relieve(): void {
     if (!this.collector) return;
     cleanupSome(this.registry);
-    if (this.pressureBytes > 0 && this.allocatedSinceCollect >= this.pressureBytes) this.collectGarbage();
+    // Collect after half the heap's size in new allocations (at most pressureBytes): a
+    // small loop's memory stays small, a large one's collections stay rare.
+    const threshold = Math.min(this.pressureBytes, Math.max(4 << 20, this.rt.heap.memory.buffer.byteLength / 2));
+    if (this.pressureBytes > 0 && this.allocatedSinceCollect >= threshold) this.collectGarbage();
   }
 
   /** Forgets every compiled kernel (tensors stay valid; kernels are rebuilt on use). */
