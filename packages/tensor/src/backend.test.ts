@@ -18,6 +18,9 @@ describe('backend', () => {
       // Node >= 20.19 has WebAssembly SIMD: the WebAssembly backend is the default.
       expect(info).toMatchObject({ backend: 'wasm', simd: true, reason: 'default: WebAssembly SIMD is available' });
       expect(typeof info['relaxedSimd']).toBe('boolean');
+      // `npm run test:relaxed` forces the relaxed-SIMD kernels: prove they are the ones running.
+      if (process.env['TSGRAD_WASM_RELAXED'] === '1') expect(info).toMatchObject({ relaxedSimd: true, mode: 'wasm-relaxed-simd' });
+      if (process.env['TSGRAD_WASM_RELAXED'] === '0') expect(info).toMatchObject({ relaxedSimd: false, mode: 'wasm-simd' });
     }
     if (info.backend === 'cpu') expect(info).toMatchObject({ backend: 'cpu', mode: 'js' });
   });
