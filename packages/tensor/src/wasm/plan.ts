@@ -83,12 +83,15 @@ export class Plan {
   ) {}
 
   /** The expression reading `src` (of `dtype`) at offset + Σ coord·stride. */
-  read(src: Source<WasmBuffer>, dtype: DType, offset: number, strides: readonly number[]): Expr {
+  read(src: Source<WasmBuffer>, dtype: DType, offset: number, strides: readonly number[], inline = false): Expr {
     if (src.kind === 'const') return this.constant(src.value, dtype);
     if (src.kind === 'buf') return this.leaf(src.buf, offset, strides);
     const node = src.node;
     if (node.result) return this.leaf(node.result, offset, strides);
-    const composed = this.compose(node, offset, strides);
+    // A node with transcendental work read by a second consumer is computed into
+    // memory once instead of again inside every kernel that reads it (the forward
+    // pass's log-probabilities, read again by the backward pass's kernels).
+    const composed = !inline && node.consumers >= 2 && costOf(node) >= 1 ? null : this.compose(node, offset, strides);
     if (!composed) return this.leaf(this.materialize(node), offset, strides);
     const key = `n${node.id}:${strides.join(',')}`;
     const hit = this.memo.get(key);
@@ -157,6 +160,20 @@ export class Plan {
     if (node.ops >= 2 && numelOf(this.shape) > 4 * node.size) return null;
     return node.operands.map((a) => map.map((k) => (k < 0 ? 0 : a.strides[k]!)));
   }
+}
+
+const TRANSCENDENTAL: ReadonlySet<string> = new Set(['exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tanh', 'sigmoid', 'pow']);
+const costs = new WeakMap<Node, number>();
+
+/** Transcendental ops a node inlines (its recorded subtree), memoized. */
+export function costOf(node: Node): number {
+  const hit = costs.get(node);
+  if (hit !== undefined) return hit;
+  const w = node.what;
+  let c = (w.kind === 'unary' || w.kind === 'binary') && TRANSCENDENTAL.has(w.op) ? 1 : 0;
+  for (const a of node.operands) if (a.src.kind === 'lazy' && !a.src.node.result) c += costOf(a.src.node);
+  costs.set(node, c);
+  return c;
 }
 
 /** A layout class: how an operand walks its innermost dim. */

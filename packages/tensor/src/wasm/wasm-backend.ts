@@ -32,9 +32,10 @@ export interface WasmBackendOptions {
   /** Compiled kernels kept, least recently used evicted (default 512). */
   kernelCacheSize?: number;
   /**
-   * Before the heap grows, force a garbage collection (Node) when this many bytes were
-   * allocated since the last one, so memory held by unreachable tensors is reused
-   * (default 64 MiB; 0 = never force one).
+   * Before the heap grows, force a garbage collection (Node) at the latest when this
+   * many bytes were allocated since the last one, so memory held by unreachable
+   * tensors is reused (default 256 MiB; 0 = never force one). Below this cap the
+   * backend adapts the interval to what a collection costs (4 MiB upwards).
    */
   pressureBytes?: number;
 }
@@ -98,7 +99,7 @@ export class WasmBackend implements Backend {
     this.relaxedOption = options.relaxedSimd ?? (envRelaxed === '1' ? true : envRelaxed === '0' ? false : 'auto');
     this.fuse = options.fuse ?? envVar('TSGRAD_WASM_FUSE') !== '0';
     this.cacheSize = options.kernelCacheSize ?? 512;
-    this.pressureBytes = options.pressureBytes ?? 64 * 1024 * 1024;
+    this.pressureBytes = options.pressureBytes ?? 256 * 1024 * 1024;
     const Registry = this.collector?.Registry ?? FinalizationRegistry;
     this.registry = new Registry((cell: WasmBuffer['cell']) => {
       if (!cell.live || !this.runtime) return;
@@ -164,14 +165,31 @@ export class WasmBackend implements Backend {
     return this.counters.finalized - before;
   }
 
-  /** Before the heap grows: free what unreachable tensors hold. */
+  /** New bytes between forced collections: adapted to what a collection costs here. */
+  private threshold = 4 << 20;
+  private lastCollectEnd = 0;
+
+  /**
+   * Before the heap grows: free what unreachable tensors hold. Pending finalizers run
+   * first (free). A full collection is forced once `threshold` new bytes have been
+   * allocated; the threshold adapts so collections take about 5–10 % of the time
+   * between them — a small loop keeps a small heap, a loop allocating many megabytes
+   * a step is not collected every step (a full collection costs milliseconds).
+   */
   private relieve(): void {
     if (!this.collector) return;
     cleanupSome(this.registry);
-    // Collect after half the heap's size in new allocations (at most pressureBytes): a
-    // small loop's memory stays small, a large one's collections stay rare.
-    const threshold = Math.min(this.pressureBytes, Math.max(4 << 20, this.rt.heap.memory.buffer.byteLength / 2));
-    if (this.pressureBytes > 0 && this.allocatedSinceCollect >= threshold) this.collectGarbage();
+    if (this.pressureBytes <= 0 || this.allocatedSinceCollect < Math.min(this.threshold, this.pressureBytes)) return;
+    const start = performance.now();
+    const interval = start - this.lastCollectEnd;
+    this.collectGarbage();
+    const end = performance.now();
+    const cost = end - start;
+    if (this.lastCollectEnd > 0) {
+      if (cost > 0.1 * interval) this.threshold = Math.min(this.threshold * 2, this.pressureBytes);
+      else if (cost < 0.05 * interval) this.threshold = Math.max(this.threshold / 2, 4 << 20);
+    }
+    this.lastCollectEnd = end;
   }
 
   /** Forgets every compiled kernel (tensors stay valid; kernels are rebuilt on use). */
@@ -285,7 +303,7 @@ export class WasmBackend implements Backend {
     if (node.result) return node.result;
     const buf = this.newBuffer(node.dtype, node.size);
     const plan = new Plan(node.outShape, (n) => this.evalNode(n));
-    const root = plan.read({ kind: 'lazy', node }, node.dtype, 0, contiguousStrides(node.outShape));
+    const root = plan.read({ kind: 'lazy', node }, node.dtype, 0, contiguousStrides(node.outShape), true);
     this.run(() => runMap(this.rt, plan, root, { ptr: buf.ptr, dtype: node.dtype, strides: contiguousStrides(node.outShape) }));
     if (node.captured) buf.captured = true;
     node.result = buf;
@@ -380,7 +398,10 @@ export class WasmBackend implements Backend {
   private capture(acc: readonly Access<WasmBuffer>[]): void {
     for (const a of acc) {
       if (a.src.kind === 'buf') a.src.buf.captured = true;
-      else if (a.src.kind === 'lazy') a.src.node.captured = true;
+      else if (a.src.kind === 'lazy') {
+        a.src.node.captured = true;
+        a.src.node.consumers++;
+      }
     }
   }
 
