@@ -512,15 +512,26 @@ export class WasmBackend implements Backend {
 
   // ---------- indexing ----------
 
-  /** A host-side walk of `shape` calling fn(flat index, coords) in row-major order. */
-  private static walk(shape: readonly number[], fn: (i: number, idx: readonly number[]) => void): void {
+  /**
+   * A host-side walk of `shape` in row-major order keeping one running offset per
+   * strides list, calling fn(i, offsets): indexing kernels touch one element per
+   * index, so an odometer over the index's shape is all they need.
+   */
+  private static walk(
+    shape: readonly number[], strides: readonly (readonly number[])[], starts: readonly number[],
+    fn: (i: number, at: Float64Array) => void,
+  ): void {
     const n = numelOf(shape);
     const nd = shape.length;
-    const idx = new Array<number>(nd).fill(0);
+    const k = strides.length;
+    const idx = new Int32Array(nd);
+    const at = Float64Array.from(starts);
     for (let i = 0; i < n; i++) {
-      fn(i, idx);
+      fn(i, at);
       for (let d = nd - 1; d >= 0; d--) {
+        for (let q = 0; q < k; q++) at[q] += strides[q]![d]!;
         if (++idx[d]! < shape[d]!) break;
+        for (let q = 0; q < k; q++) at[q] -= strides[q]![d]! * shape[d]!;
         idx[d] = 0;
       }
     }
@@ -543,15 +554,11 @@ export class WasmBackend implements Backend {
     const xBase = x.dtype === 'bool' ? xb.ptr : xb.ptr >> 2;
     const oBase = outDtype === 'bool' ? out.ptr : out.ptr >> 2;
     const iBase = ib.ptr >> 2;
-    WasmBackend.walk(index.shape, (i, idx) => {
-      let pi = index.offset;
-      let px = x.offset;
-      for (let d = 0; d < idx.length; d++) {
-        pi += idx[d]! * index.strides[d]!;
-        if (d !== dim) px += idx[d]! * x.strides[d]!;
-      }
-      px += is[iBase + pi]! * x.strides[dim]!;
-      os[oBase + i] = xs[xBase + px]!;
+    // Offsets into the index and into x with the gathered dim's stride left out.
+    const xs0 = x.strides.map((st, d) => (d === dim ? 0 : st));
+    const dimStride = x.strides[dim]!;
+    WasmBackend.walk(index.shape, [index.strides, xs0], [iBase + index.offset, xBase + x.offset], (i, at) => {
+      os[oBase + i] = xs[at[1]! + is[at[0]!]! * dimStride]!;
     });
     return this.storageOf(outDtype, out);
   }
@@ -576,18 +583,14 @@ export class WasmBackend implements Backend {
     const sBase = src.dtype === 'bool' ? sb.ptr : sb.ptr >> 2;
     const iBase = ib.ptr >> 2;
     const isBool = base.dtype === 'bool';
-    WasmBackend.walk(index.shape, (_, idx) => {
-      let pi = index.offset;
-      let ps = src.offset;
-      let po = 0;
-      for (let d = 0; d < idx.length; d++) {
-        pi += idx[d]! * index.strides[d]!;
-        ps += idx[d]! * src.strides[d]!;
-        if (d !== dim) po += idx[d]! * strides[d]!;
-      }
-      po += is[iBase + pi]! * strides[dim]!;
-      const v = os[oBase + po]! + ss[sBase + ps]!;
-      os[oBase + po] = isBool ? (v !== 0 ? 1 : 0) : v;
+    // The output offset is the index's coordinates in base's contiguous strides, with
+    // the scattered dim's coordinate replaced by the index value.
+    const os0 = strides.map((st, d) => (d === dim ? 0 : st));
+    const dimStride = strides[dim]!;
+    WasmBackend.walk(index.shape, [index.strides, src.strides, os0], [iBase + index.offset, sBase + src.offset, oBase], (_, at) => {
+      const po = at[2]! + is[at[0]!]! * dimStride;
+      const v = os[po]! + ss[at[1]!]!;
+      os[po] = isBool ? (v !== 0 ? 1 : 0) : v;
     });
     return this.storageOf(base.dtype, out);
   }
