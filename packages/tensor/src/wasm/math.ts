@@ -3,15 +3,17 @@ import type { FunctionBuilder, Local } from './builder';
 /*
  * Vectorised float32 transcendental functions, emitted inline into a kernel.
  *
- * Every op widens its four float32 lanes to two f64x2 halves, evaluates in float64 and
- * rounds back once with f32x4.demote. A float32 input is exact in float64, so each core
+ * All but exp widen the four float32 lanes to two f64x2 halves, evaluate in float64 and
+ * round back once with f32x4.demote. A float32 input is exact in float64, so each core
  * only has to be good to ~2^-30 relative for the final single rounding to land within
  * one float32 ulp of the correctly rounded result, and float64 removes the hard parts
- * of a float32 libm: no extra-precise splitting of ln2 in exp, no cancellation trouble
- * in expm1/log1p/tanh near 0, float32 subnormal inputs are normal numbers, and float32
- * subnormal or overflowing outputs come out of demote correctly rounded. The
- * polynomials are minimax fits (Lawson-weighted least squares on Chebyshev nodes) to
- * the Taylor-series-evaluated targets named beside them, with the fit's max error.
+ * of a float32 libm: no cancellation trouble in expm1/log1p/tanh near 0, no multi-word
+ * arithmetic in the sin/cos reduction, float32 subnormal inputs are normal numbers, and
+ * float32 subnormal or overflowing outputs come out of demote correctly rounded. exp
+ * alone stays in float32 lanes (twice the throughput), where a two-part ln2 and a
+ * two-step scaling keep it within 1 ulp; that was checked over every float32 input.
+ * The polynomials are minimax fits (Lawson-weighted least squares on Chebyshev nodes)
+ * to the Taylor-series-evaluated targets named beside them, with the fit's max error.
  *
  * No tables: constants are splatted immediates (f64.const + f64x2.splat is 11 bytes of
  * code against v128.const's 18), and sin/cos reduce huge arguments with 2/pi held in
@@ -29,6 +31,18 @@ const INV_LN2 = Math.LOG2E;
 /** exp(x) rounds to 0 in float32 below this (exp(-104) < 2^-150) and overflows above EXP_HI. */
 const EXP_LO = -104;
 const EXP_HI = 89;
+/**
+ * float32 exp: ln2 = EXP32_LN2_HI + EXP32_LN2_LO, the high part with 12 significant bits so k * it is exact
+ * for |k| <= 150; e^r = 1 + r + r^2 * EXP32_Q(r) on |r| <= ln2/2 (degree 4, |r^2 * error| < 3.2e-9).
+ */
+const EXP32_LN2_HI = 0.693115234375;
+const EXP32_LN2_LO = 0.00003194618329871446;
+const EXP32_Q = [0.5000000095330532, 0.1666651868074433, 0.041666205340251596, 0.008368908415236437, 0.0013950521870049934];
+/** 1.5 * 2^23, the float32 rounding constant: t = x + it holds round(x) + 2^22 + 2^23 in its bits. */
+const MAGIC32 = 12582912;
+/** The same bounds for 2^x. */
+const EXP2_LO = -151;
+const EXP2_HI = 129;
 /**
  * e^r - 1 = r * (1 + r * Q(r)), Q(r) ~ (e^r - 1 - r) / r^2 on |r| <= ln2/2 (degree 5, abs error 1.4e-9,
  * so e^r - 1 is good to 2^-31 relative).
@@ -56,6 +70,11 @@ const TWO_OVER_PI = 2 / Math.PI;
 /** Above this |x| (k >= 2^23 could happen) sin/cos take the long reduction. */
 const TRIG_FAST_MAX = 8e6;
 /**
+ * pow's float64 body runs in a two-trip loop: inline twice it is ~1.45 KB of code (~25% faster).
+ * sin/cos always loop (~1.7 KB inline with the long reduction).
+ */
+const POW_LOOPED = true;
+/**
  * 2/pi = sum of these (bits 1..196 after the binary point, 28 per constant), so x * TWO_OVER_PI_28[i] is
  * exact in float64 for a float32 x (24 + 28 bits). 196 bits leave an error below 2^128 * 2^-196 = 2^-68
  * quarter turns; the float32 closest to a multiple of pi/2 (0x1.f37c8ap+95, found by exhaustive search)
@@ -82,6 +101,14 @@ const LOW_WORDS_SPREAD = [...range(0, 4), ...range(0, 4), ...range(8, 4), ...ran
 const SIGN32 = -0x80000000;
 
 // ---------- small emit helpers ----------
+
+function f64Pair(a: number, b: number): Uint8Array {
+  const bytes = new Uint8Array(16);
+  const dv = new DataView(bytes.buffer);
+  dv.setFloat64(0, a, true);
+  dv.setFloat64(8, b, true);
+  return bytes;
+}
 
 function k64(f: FunctionBuilder, v: number): void {
   f.f64.const(v);
@@ -149,6 +176,13 @@ function perHalf(f: FunctionBuilder, inputs: readonly Local[], looped: boolean, 
   // shifts its result into the low half of the accumulator: [r0, r1, r2, r3] after two trips.
   const acc = f.addLocal('v128');
   const trips = f.addLocal('i32');
+  // the trips rotate their own copies: callers may still need the inputs
+  inputs = inputs.map((x) => {
+    const c = f.addLocal('v128');
+    f.local.get(x);
+    f.local.set(c);
+    return c;
+  });
   f.i32.const(2);
   f.local.set(trips);
   f.loop((top) => {
@@ -178,6 +212,97 @@ function perHalf(f: FunctionBuilder, inputs: readonly Local[], looped: boolean, 
   f.local.get(acc);
 }
 
+// ---------- float32 exp (four lanes at once) ----------
+
+interface Exp32Locals {
+  x: Local;
+  t: Local;
+  k: Local;
+  r: Local;
+}
+
+/**
+ * [x f32x4] -> [e^x f32x4] in float32 arithmetic, twice the lanes of the float64 cores. Cody–Waite
+ * with a two-part ln2 leaves r with less than half an ulp of error, 1 + r*(1 + r*Q) rounds
+ * well under an ulp in all (the error of the r^2 Q tail is scaled down by r^2 <= 0.12), and 2^k is
+ * applied as 2^(k>>1) * 2^(k - (k>>1)): the first product is exact, so results in the subnormal
+ * range (k down to -150) and up to FLT_MAX (k = 128) are rounded once.
+ */
+function expF32(f: FunctionBuilder, l: Exp32Locals, relaxed: boolean): void {
+  k32(f, EXP_LO);
+  f.f32x4.pmax();
+  k32(f, EXP_HI);
+  f.f32x4.pmin();
+  f.local.tee(l.x);
+  k32(f, INV_LN2);
+  if (relaxed) {
+    k32(f, MAGIC32);
+    f.f32x4.relaxed_madd();
+  } else {
+    f.f32x4.mul();
+    k32(f, MAGIC32);
+    f.f32x4.add();
+  }
+  f.local.tee(l.t);
+  k32(f, MAGIC32);
+  f.f32x4.sub();
+  f.local.tee(l.k);
+  k32(f, -EXP32_LN2_HI);
+  f.f32x4.mul();
+  f.local.get(l.x);
+  f.f32x4.add(); // exact: k * LN2_HI is exact and within a factor 2 of x
+  f.local.set(l.r);
+  f.local.get(l.k);
+  k32(f, -EXP32_LN2_LO);
+  if (relaxed) {
+    f.local.get(l.r);
+    f.f32x4.relaxed_madd();
+  } else {
+    f.f32x4.mul();
+    f.local.get(l.r);
+    f.f32x4.add();
+  }
+  f.local.set(l.r);
+  k32(f, EXP32_Q[EXP32_Q.length - 1]!);
+  for (let i = EXP32_Q.length - 2; i >= 0; i--) madd32(f, l.r, EXP32_Q[i]!, relaxed);
+  madd32(f, l.r, 1, relaxed);
+  madd32(f, l.r, 1, relaxed);
+  // k from t's bits (locals k and x reused as integers); 2^(k>>1) and 2^(k - (k>>1))
+  f.local.get(l.t);
+  ki32(f, 0x4b400000);
+  f.i32x4.sub();
+  f.local.tee(l.k);
+  f.i32.const(1);
+  f.i32x4.shr_s();
+  f.local.tee(l.x);
+  ki32(f, 127);
+  f.i32x4.add();
+  f.i32.const(23);
+  f.i32x4.shl();
+  f.f32x4.mul();
+  f.local.get(l.k);
+  f.local.get(l.x);
+  f.i32x4.sub();
+  ki32(f, 127);
+  f.i32x4.add();
+  f.i32.const(23);
+  f.i32x4.shl();
+  f.f32x4.mul();
+}
+
+/** [acc] -> acc * local + c, float32 lanes. */
+function madd32(f: FunctionBuilder, x: Local, c: number, relaxed: boolean): void {
+  f.local.get(x);
+  if (relaxed) {
+    k32(f, c);
+    f.f32x4.relaxed_madd();
+  } else {
+    f.f32x4.mul();
+    k32(f, c);
+    f.f32x4.add();
+  }
+}
+
 // ---------- float64 cores (one f64x2 in, one out) ----------
 
 interface ExpLocals {
@@ -191,37 +316,52 @@ function expLocals(f: FunctionBuilder): ExpLocals {
 }
 
 /**
- * [x] -> [2^k, e^r - 1] with x = k ln2 + r, |r| <= ln2/2, after clamping x to [EXP_LO, EXP_HI] (wasm
- * min/max keep NaN). k comes from the 1.5*2^52 rounding trick, so its integer is already in the low
- * word of t and 2^k is built by moving (k + 1023) << 20 into the high word. k*ln2 with a one-part ln2
- * is off by at most 150 * 2^-54, far below the 2^-30 we need.
+ * [x] -> [2^k, e^r - 1] with x = k ln2 + r, |r| <= ln2/2, after clamping x to [EXP_LO, EXP_HI]
+ * (or, base2, x = k + r/ln2 within [EXP2_LO, EXP2_HI]). k comes from the 1.5*2^52 rounding trick,
+ * so its integer is already in the low word of t, and 2^k is built by moving (k + 1023) << 20 into
+ * the high word. k*ln2 with a one-part ln2 is off by at most 150 * 2^-54, far below the 2^-30 we need.
  */
-function expParts(f: FunctionBuilder, l: ExpLocals, relaxed: boolean): void {
-  k64(f, EXP_LO);
-  f.f64x2.max();
-  k64(f, EXP_HI);
-  f.f64x2.min();
+function expParts(f: FunctionBuilder, l: ExpLocals, relaxed: boolean, base2 = false): void {
+  // pmax/pmin (x < c ? c : x) are one instruction each and keep a NaN x; max/min are not
+  k64(f, base2 ? EXP2_LO : EXP_LO);
+  f.f64x2.pmax();
+  k64(f, base2 ? EXP2_HI : EXP_HI);
+  f.f64x2.pmin();
   f.local.tee(l.x);
-  k64(f, INV_LN2);
-  if (relaxed) {
-    k64(f, MAGIC);
-    f.f64x2.relaxed_madd();
-  } else {
-    f.f64x2.mul();
+  if (base2) {
+    // 2^x: k = round(x) and r = (x - k) ln2, with x - k exact, so 2^integer comes out exact
     k64(f, MAGIC);
     f.f64x2.add();
-  }
-  f.local.tee(l.t);
-  k64(f, MAGIC);
-  f.f64x2.sub();
-  k64(f, -LN2);
-  if (relaxed) {
-    f.local.get(l.x);
-    f.f64x2.relaxed_madd();
-  } else {
-    f.f64x2.mul();
+    f.local.tee(l.t);
+    k64(f, MAGIC);
+    f.f64x2.sub();
+    f.f64x2.neg();
     f.local.get(l.x);
     f.f64x2.add();
+    k64(f, LN2);
+    f.f64x2.mul();
+  } else {
+    k64(f, INV_LN2);
+    if (relaxed) {
+      k64(f, MAGIC);
+      f.f64x2.relaxed_madd();
+    } else {
+      f.f64x2.mul();
+      k64(f, MAGIC);
+      f.f64x2.add();
+    }
+    f.local.tee(l.t);
+    k64(f, MAGIC);
+    f.f64x2.sub();
+    k64(f, -LN2);
+    if (relaxed) {
+      f.local.get(l.x);
+      f.f64x2.relaxed_madd();
+    } else {
+      f.f64x2.mul();
+      f.local.get(l.x);
+      f.f64x2.add();
+    }
   }
   f.local.set(l.r);
   // 2^k
@@ -239,9 +379,9 @@ function expParts(f: FunctionBuilder, l: ExpLocals, relaxed: boolean): void {
   f.f64x2.mul();
 }
 
-/** [x] -> [e^x]. */
-function expCore(f: FunctionBuilder, l: ExpLocals, relaxed: boolean): void {
-  expParts(f, l, relaxed);
+/** [x] -> [e^x], or [2^x] if base2. */
+function expCore(f: FunctionBuilder, l: ExpLocals, relaxed: boolean, base2 = false): void {
+  expParts(f, l, relaxed, base2);
   // 2^k * (1 + p): reuse t for p
   f.local.set(l.t);
   f.local.tee(l.x);
@@ -281,9 +421,10 @@ function logLocals(f: FunctionBuilder): LogLocals {
 /**
  * [x] -> [ln x] for positive finite x: x = 2^e m with m in [sqrt(1/2), sqrt 2) by integer arithmetic
  * on the high words, then ln m = s (2 + z R(z)) with s = (m-1)/(m+1) (m - 1 is exact), + e ln2.
+ * With base2, log2 x = e + (ln m) / ln2 instead (exact for powers of two).
  * Garbage (never a trap) for other inputs; callers patch those lanes.
  */
-function logCore(f: FunctionBuilder, l: LogLocals, relaxed: boolean): void {
+function logCore(f: FunctionBuilder, l: LogLocals, relaxed: boolean, base2 = false): void {
   f.local.tee(l.x);
   ki32(f, LOG_SPLIT_HI);
   f.i32x4.sub();
@@ -313,12 +454,18 @@ function logCore(f: FunctionBuilder, l: LogLocals, relaxed: boolean): void {
   madd(f, l.z, 2, relaxed);
   f.local.get(l.s);
   f.f64x2.mul(); // ln m
+  if (base2) {
+    k64(f, INV_LN2);
+    f.f64x2.mul();
+  }
   f.local.get(l.e);
   f.local.get(l.e);
   f.i8x16.shuffle(I32_ODD_TO_LOW);
   f.f64x2.convert_low_i32x4_s();
-  k64(f, LN2);
-  f.f64x2.mul();
+  if (!base2) {
+    k64(f, LN2);
+    f.f64x2.mul();
+  }
   f.f64x2.add();
 }
 
@@ -332,6 +479,8 @@ interface TrigLocals {
   lo: Local;
   y: Local;
   z: Local;
+  queue: Local[];
+  n: Local;
 }
 
 /**
@@ -353,12 +502,22 @@ function trigReduce(f: FunctionBuilder, l: TrigLocals, relaxed: boolean): void {
       k64(f, 0);
       f.local.tee(l.hi);
       f.local.set(l.lo);
-      for (const c of TWO_OVER_PI_28) {
+      // The pieces wait in a queue of four locals, two per v128, and a loop takes one per trip: seven
+      // unrolled trips would cost ~1 KB of code for a path that only huge arguments take.
+      for (let i = 0; i < 4; i++) {
+        f.v128.const(f64Pair(TWO_OVER_PI_28[2 * i] ?? 0, TWO_OVER_PI_28[2 * i + 1] ?? 0));
+        f.local.set(l.queue[i]!);
+      }
+      f.i32.const(TWO_OVER_PI_28.length);
+      f.local.set(l.n);
+      f.loop((top) => {
         f.local.get(l.a);
-        k64(f, c);
+        f.local.get(l.queue[0]!);
+        f.local.get(l.queue[0]!);
+        f.i8x16.shuffle([...range(0, 8), ...range(0, 8)]);
         f.f64x2.mul();
-        f.local.tee(l.y);
-        mod4(f, l.y, relaxed); // z
+        f.local.set(l.y);
+        mod4(f, l.y, relaxed);
         f.local.tee(l.z);
         f.local.get(l.hi);
         f.f64x2.add();
@@ -366,7 +525,7 @@ function trigReduce(f: FunctionBuilder, l: TrigLocals, relaxed: boolean): void {
         f.local.get(l.hi);
         f.f64x2.sub();
         f.local.set(l.r); // bb = s - hi
-        // err = (hi - (s - bb)) + (z - bb)
+        // TwoSum error: (hi - (s - bb)) + (z - bb)
         f.local.get(l.hi);
         f.local.get(l.y);
         f.local.get(l.r);
@@ -381,10 +540,21 @@ function trigReduce(f: FunctionBuilder, l: TrigLocals, relaxed: boolean): void {
         f.local.set(l.lo);
         mod4(f, l.y, relaxed);
         f.local.set(l.hi);
-      }
+        for (let i = 0; i < 4; i++) {
+          f.local.get(l.queue[i]!);
+          f.local.get(l.queue[Math.min(i + 1, 3)]!);
+          f.i8x16.shuffle([...range(8, 8), ...range(16, 8)]);
+          f.local.set(l.queue[i]!);
+        }
+        f.local.get(l.n);
+        f.i32.const(1);
+        f.i32.sub();
+        f.local.tee(l.n);
+        f.brIf(top);
+      });
       f.local.get(l.hi);
       f.f64x2.nearest();
-      f.local.tee(l.q);
+      f.local.set(l.q);
       f.local.get(l.hi);
       f.local.get(l.q);
       f.f64x2.sub();
@@ -405,11 +575,15 @@ function trigReduce(f: FunctionBuilder, l: TrigLocals, relaxed: boolean): void {
       f.local.get(l.a);
       f.f64x2.add(); // exact
       for (const p of [PIO2_2, PIO2_3]) {
+        f.local.set(l.r);
         f.local.get(l.q);
         k64(f, -p);
-        if (relaxed) f.f64x2.relaxed_madd();
-        else {
+        if (relaxed) {
+          f.local.get(l.r);
+          f.f64x2.relaxed_madd();
+        } else {
           f.f64x2.mul();
+          f.local.get(l.r);
           f.f64x2.add();
         }
       }
@@ -458,6 +632,8 @@ function trigCore(f: FunctionBuilder, l: TrigLocals, cos: boolean, relaxed: bool
   f.i32x4.shl();
   f.i32.const(31);
   f.i32x4.shr_s();
+  f.local.tee(l.y);
+  f.local.get(l.y);
   f.i8x16.shuffle(LOW_WORDS_SPREAD);
   f.v128.bitselect(); // cos where bit 0 is set, else sin
   f.local.get(l.q);
@@ -480,21 +656,26 @@ function cmp32(f: FunctionBuilder, x: Local, c: number, cmp: 'eq' | 'lt' | 'gt' 
 }
 
 /**
- * The float32 IEEE special cases of log (lo = 0) and log1p (lo = -1): lanes outside (lo, inf) get
- * -inf at lo, NaN below it, and x itself for +inf and NaN. `zeroToo` also sends ±0 through x itself
- * (log1p(-0) = -0, which the core would round to +0).
+ * [y] -> y on lanes with lo < x < inf (and x != 0 if `zeroToo`), else the IEEE special value of log
+ * (lo = 0) or log1p (lo = -1): -inf at lo, NaN below it, x itself for +inf and NaN, and for log1p ±0
+ * itself (log1p(-0) = -0, which the core would round to +0).
  */
 function logSpecials(f: FunctionBuilder, x: Local, lo: number, zeroToo: boolean): void {
-  // [y] -> y where lo < x < inf (and x != 0 if zeroToo), else the special value
+  k32(f, NaN);
   k32(f, -Infinity);
   f.local.get(x);
-  f.local.get(x);
-  k32(f, lo);
-  f.f32x4.eq();
-  f.v128.bitselect(); // x == lo ? -inf : x
-  k32(f, NaN);
-  f.v128.xor(); // placeholder swapped below
-  f.v128.xor();
+  cmp32(f, x, lo, 'eq');
+  f.v128.bitselect();
+  cmp32(f, x, lo, 'lt');
+  f.v128.bitselect();
+  cmp32(f, x, lo, 'gt');
+  cmp32(f, x, Infinity, 'lt');
+  f.v128.and();
+  if (zeroToo) {
+    cmp32(f, x, 0, 'ne');
+    f.v128.and();
+  }
+  f.v128.bitselect();
 }
 
 /** Consumes one f32x4 (v128) from the operand stack and leaves op(x) lane-wise (float32). */
@@ -503,8 +684,8 @@ export function emitMath(f: FunctionBuilder, op: MathOp, relaxed: boolean): void
   f.local.set(x);
   switch (op) {
     case 'exp': {
-      const l = expLocals(f);
-      perHalf(f, [x], false, () => expCore(f, l, relaxed));
+      f.local.get(x);
+      expF32(f, { x: f.addLocal('v128'), t: f.addLocal('v128'), k: f.addLocal('v128'), r: f.addLocal('v128') }, relaxed);
       return;
     }
     case 'expm1': {
@@ -512,7 +693,7 @@ export function emitMath(f: FunctionBuilder, op: MathOp, relaxed: boolean): void
       perHalf(f, [x], false, () => expm1Core(f, l, relaxed));
       // expm1(-0) = -0; the core's (2^k - 1) + ... rounds it to +0
       f.local.get(x);
-      cmp32(f, x, 0, 'eq');
+      cmp32(f, x, 0, 'ne');
       f.v128.bitselect();
       return;
     }
@@ -569,8 +750,10 @@ export function emitMath(f: FunctionBuilder, op: MathOp, relaxed: boolean): void
       if (op === 'log') {
         perHalf(f, [x], false, () => logCore(f, l, relaxed));
       } else {
-        // log1p x = ln u - ((u - 1) - x) with u = 1 + x rounded: the bracket is the rounding error of
-        // u, non-zero only for |x| < 2^-29 (where it is the whole answer) or huge x (where it is noise).
+        // log1p x = ln u - c/u with u = 1 + x rounded and c = (u - 1) - x its rounding error, which is
+        // non-zero only for |x| < 2^-29, where u is within 2^-52 of 1 and c/u = c (the whole answer), or
+        // for x >= 2^53, where c/u is below 2^-53 but c itself is not (log1p(2^53) has c = -1): the
+        // x < 1 mask keeps the division out.
         const xd = f.addLocal('v128');
         const u = f.addLocal('v128');
         perHalf(f, [x], false, () => {
@@ -584,19 +767,14 @@ export function emitMath(f: FunctionBuilder, op: MathOp, relaxed: boolean): void
           f.f64x2.sub();
           f.local.get(xd);
           f.f64x2.sub();
+          f.local.get(xd);
+          k64(f, 1);
+          f.f64x2.lt();
+          f.v128.and();
           f.f64x2.sub();
         });
       }
-      // Special lanes: x == lo -> -inf, x < lo -> NaN, +inf and NaN -> x; for log1p also ±0 -> x.
-      const sp = f.addLocal('v128');
-      k32(f, -Infinity);
-      f.local.get(x);
-      cmp32(f, x, lo, 'eq');
-      f.v128.bitselect();
-      k32(f, NaN);
-      f.v128.xor(); // turned back below: keeps one constant pattern simple
-      f.local.set(sp);
-      void sp;
+      logSpecials(f, x, lo, op === 'log1p');
       return;
     }
     case 'sin':
@@ -604,6 +782,7 @@ export function emitMath(f: FunctionBuilder, op: MathOp, relaxed: boolean): void
       const l: TrigLocals = {
         a: f.addLocal('v128'), r: f.addLocal('v128'), q: f.addLocal('v128'), hi: f.addLocal('v128'),
         lo: f.addLocal('v128'), y: f.addLocal('v128'), z: f.addLocal('v128'),
+        queue: [0, 1, 2, 3].map(() => f.addLocal('v128')), n: f.addLocal('i32'),
       };
       const ax = f.addLocal('v128');
       f.local.get(x);
@@ -620,4 +799,83 @@ export function emitMath(f: FunctionBuilder, op: MathOp, relaxed: boolean): void
       return;
     }
   }
+}
+
+/**
+ * Consumes base then exponent (two f32x4, base pushed first), leaves Math.pow(base, exponent)
+ * lane-wise in float32 (JS special cases).
+ *
+ * |a|^b = 2^(b log2|a|) in float64: log2|a| is good to 2^-44 relative, so b log2|a| (at most ~150 in
+ * magnitude where the result is neither 0 nor inf in float32) is off by < 2^-36 and the exp core
+ * then adds its 2^-31. Base 2 rather than e keeps exact cases exact: log2 of a power of two is its
+ * integer exponent, b times it is exact, and 2^integer has r = 0 (pow(2, -150) is the tie 2^-150,
+ * which must round to 0). log2 0 = -inf and log2 inf = inf are patched in before the product, so
+ * the zero, infinite and overflow cases fall out of exp's clamp, and 0 * inf = NaN gives
+ * pow(±1, ±inf) = NaN as JS has it. The sign (negative base, odd integer exponent), NaN (negative
+ * finite base, non-integer exponent; NaN base) and exponent ±0 are fixed on the four float32 lanes
+ * at the end.
+ */
+export function emitPow(f: FunctionBuilder, relaxed: boolean): void {
+  const b = f.addLocal('v128');
+  const a = f.addLocal('v128');
+  f.local.set(b);
+  f.local.set(a);
+  const ll = logLocals(f);
+  const el = expLocals(f);
+  const bd = f.addLocal('v128');
+  const ad = f.addLocal('v128');
+  const t = f.addLocal('v128');
+  perHalf(f, [a, b], POW_LOOPED, () => {
+    f.local.set(bd);
+    f.f64x2.abs();
+    f.local.tee(ad);
+    logCore(f, ll, relaxed, true);
+    for (const v of [0, Infinity]) {
+      f.local.set(t);
+      k64(f, v === 0 ? -Infinity : Infinity);
+      f.local.get(t);
+      f.local.get(ad);
+      k64(f, v);
+      f.f64x2.eq();
+      f.v128.bitselect();
+    }
+    f.local.get(bd);
+    f.f64x2.mul();
+    expCore(f, el, relaxed, true);
+  });
+  // odd integer exponent: trunc(b) == b and trunc(b/2) != b/2 (b/2 is exact where it matters)
+  const isInt = f.addLocal('v128');
+  f.local.get(a);
+  f.local.get(b);
+  f.f32x4.trunc();
+  f.local.get(b);
+  f.f32x4.eq();
+  f.local.tee(isInt);
+  f.local.get(b);
+  k32(f, 0.5);
+  f.f32x4.mul();
+  f.local.tee(t);
+  f.f32x4.trunc();
+  f.local.get(t);
+  f.f32x4.ne();
+  f.v128.and();
+  f.v128.and();
+  ki32(f, SIGN32);
+  f.v128.and();
+  f.v128.or(); // base's sign onto the result for odd exponents
+  // NaN lanes, set to all-ones (a NaN): negative finite base with a non-integer exponent, NaN base
+  cmp32(f, a, 0, 'lt');
+  cmp32(f, a, -Infinity, 'gt');
+  f.v128.and();
+  f.local.get(isInt);
+  f.v128.andnot();
+  f.local.get(a);
+  f.local.get(a);
+  f.f32x4.ne();
+  f.v128.or();
+  f.v128.or();
+  // pow(x, ±0) = 1, even for NaN x
+  k32(f, 1);
+  cmp32(f, b, 0, 'ne');
+  f.v128.bitselect();
 }
