@@ -65,8 +65,12 @@ export function elemBytes(dtype: DType): number {
   return dtype === 'bool' ? 1 : dtype === 'float64' ? 8 : 4;
 }
 
-/** Most ops a recorded node may inline; a longer chain is computed into memory first. */
-export const MAX_FUSED_OPS = 24;
+/**
+ * Most distinct recorded ops one kernel inlines; a larger graph is computed into memory
+ * first (bounds kernel size and register pressure; a backward pass's gradient sums
+ * would otherwise be cut into several passes over memory).
+ */
+export const MAX_FUSED_OPS = 40;
 
 /**
  * Builds the expression of one kernel over an iteration space of `shape`.
@@ -91,7 +95,9 @@ export class Plan {
     // A node with transcendental work read by a second consumer is computed into
     // memory once instead of again inside every kernel that reads it (the forward
     // pass's log-probabilities, read again by the backward pass's kernels).
-    const composed = !inline && node.consumers >= 2 && costOf(node) >= 1 ? null : this.compose(node, offset, strides);
+    const shared = node.consumers >= 2 && costOf(node) >= 1;
+    const costly = node.consumers >= 1 && costOf(node) >= 2;
+    const composed = !inline && (shared || costly) ? null : this.compose(node, offset, strides);
     if (!composed) return this.leaf(this.materialize(node), offset, strides);
     const key = `n${node.id}:${strides.join(',')}`;
     const hit = this.memo.get(key);

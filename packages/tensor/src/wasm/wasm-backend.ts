@@ -81,6 +81,23 @@ export interface WasmStats {
   pressureCollections: number;
 }
 
+/**
+ * Recorded ops a kernel inlining these operands would compute: distinct nodes (a
+ * shared sub-expression is computed once per element), counting stops past the limit.
+ */
+function distinctOps(acc: readonly Access<WasmBuffer>[]): number {
+  const seen = new Set<Node>();
+  const stack: Node[] = [];
+  for (const a of acc) if (a.src.kind === 'lazy') stack.push(a.src.node);
+  while (stack.length > 0 && seen.size <= MAX_FUSED_OPS) {
+    const n = stack.pop()!;
+    if (seen.has(n) || n.result) continue;
+    seen.add(n);
+    for (const o of n.operands) if (o.src.kind === 'lazy') stack.push(o.src.node);
+  }
+  return seen.size;
+}
+
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
   private runtime: WasmRuntime | null = null;
@@ -420,7 +437,7 @@ export class WasmBackend implements Backend {
       return this.constantStorage(outDtype, n, value);
     }
     let acc = views.map((v) => this.access(v));
-    let ops = 1 + acc.reduce((t, a) => t + opsOf(a.src), 0);
+    let ops = 1 + distinctOps(acc);
     if (ops > MAX_FUSED_OPS) {
       sts.forEach((s) => {
         if (s.node) this.materialize(s);
