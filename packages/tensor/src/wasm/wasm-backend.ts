@@ -585,10 +585,18 @@ export class WasmBackend implements Backend {
     if (n === 0) return this.constantStorage(base.dtype, 0, 0);
     // A contiguous copy of base, then the additions on the host view of the heap.
     const out = this.newBuffer(base.dtype, n);
-    const plan = new Plan(base.shape, (nd) => this.evalNode(nd));
-    const root = plan.read(this.source(this.check(base.storage)), base.dtype, base.offset, base.strides);
+    const bst = this.check(base.storage);
     const strides = contiguousStrides(base.shape);
-    this.run(() => runMap(this.rt, plan, root, { ptr: out.ptr, dtype: base.dtype, strides }));
+    if (bst.constant !== null) {
+      // The usual base (gather's gradient starts from zeros): a fill, no kernel.
+      const h = this.rt.heap;
+      if (base.dtype === 'bool') h.u8.fill(bst.constant, out.ptr, out.ptr + n);
+      else h[this.viewOf(base.dtype)].fill(bst.constant, out.ptr >> 2, (out.ptr >> 2) + n);
+    } else {
+      const plan = new Plan(base.shape, (nd) => this.evalNode(nd));
+      const root = plan.read(this.source(bst), base.dtype, base.offset, base.strides);
+      this.run(() => runMap(this.rt, plan, root, { ptr: out.ptr, dtype: base.dtype, strides }));
+    }
     if (numelOf(index.shape) === 0) return this.storageOf(base.dtype, out);
     const ib = this.materialize(this.check(index.storage));
     const sb = this.materialize(this.check(src.storage));
