@@ -28,6 +28,8 @@ export interface EmitContext {
   offset?(leaf: LeafExpr): number;
   /** Leaves read as one value for every lane even in vector mode (broadcast along the vectorised dim). */
   splat?(leaf: LeafExpr): boolean;
+  /** Pushes a gathered leaf's address (its pointer plus index value × gather stride). */
+  gatherAddress?(leaf: LeafExpr): void;
 }
 
 const FLOAT_MATH: ReadonlySet<string> = new Set(['exp', 'expm1', 'log', 'log1p', 'tanh', 'sigmoid', 'sin', 'cos']);
@@ -41,8 +43,9 @@ const COMPARE: ReadonlySet<BinaryOp> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'g
 export const isF = (d: DType): boolean => d === 'float32';
 
 /** Pushes the value of a leaf in `mode`. */
-export function emitLoad(f: FunctionBuilder, dtype: DType, addr: Local, mode: Mode, offset = 0): void {
-  f.local.get(addr);
+export function emitLoad(f: FunctionBuilder, dtype: DType, addr: Local | (() => void), mode: Mode, offset = 0): void {
+  if (typeof addr === 'function') addr();
+  else f.local.get(addr);
   if (dtype === 'bool') {
     if (mode === 'vector') {
       f.v128.load32_zero(offset, 0);
@@ -115,7 +118,10 @@ export function emitExpr(ctx: EmitContext, e: Expr, mode: Mode, memo: Map<Expr, 
   if (e.kind === 'leaf') {
     const h = ctx.hoisted(e);
     if (h) f.local.get(h);
-    else {
+    else if (e.gather) {
+      // A gathered read: its address moves by the index value along the gathered dim.
+      emitLoad(f, e.dtype, () => ctx.gatherAddress!(e), 'lane');
+    } else {
       const m = mode === 'vector' && ctx.splat?.(e) ? 'lane' : mode;
       emitLoad(f, e.dtype, ctx.ptr(e), m, m === 'vector' ? ctx.offset?.(e) ?? 0 : 0);
     }

@@ -135,7 +135,7 @@ function context(fr: Frame, relaxed: boolean, ptrOf: (leaf: LeafExpr) => Local, 
 function hoist(f: FunctionBuilder, leaves: readonly LeafExpr[], classes: readonly string[], ptrOf: (l: LeafExpr) => Local): Map<LeafExpr, Local> {
   const h = new Map<LeafExpr, Local>();
   leaves.forEach((l, i) => {
-    if (classes[i] !== 'bcast') return;
+    if (classes[i] !== 'bcast' || l.gather) return;
     const v = f.addLocal('v128');
     emitLoad(f, l.dtype, ptrOf(l), 'lane');
     f.local.set(v);
@@ -161,18 +161,36 @@ export function runMap(rt: WasmRuntime, plan: Plan, root: Expr, out: Accessor): 
   }
   const D = shape.length;
   const classes = acc.map((a) => innerClass(a.strides[D - 1]!, a.dtype));
-  const simd = classes[0] === 'unit' && classes.slice(1).every((c) => c !== 'strided');
+  // Gathered reads (a gather kernel's source) move by data: one element at a time.
+  const gathered = plan.leaves.filter((l) => l.gather);
+  const simd = gathered.length === 0 && classes[0] === 'unit' && classes.slice(1).every((c) => c !== 'strided');
   const b = params(plan, shape, acc);
-  const key = `map|${D}|${simd ? 'v' : 's'}|${DT[out.dtype]}${classes[0]}|${plan.consts.map((c) => DT[c.dtype]).join('')}|` +
+  for (const l of gathered) {
+    b.paramTypes.push('i32');
+    b.args.push(l.gather! * elemBytes(l.dtype));
+  }
+  const gatherKey = gathered.length ? `|g${gathered.map((l) => l.slot).join(',')}@${plan.index!.slot}` : '';
+  const key = `map|${D}|${simd ? 'v' : 's'}|${DT[out.dtype]}${classes[0]}|${plan.consts.map((c) => DT[c.dtype]).join('')}${gatherKey}|` +
     exprKey(root, (l) => classes[l.slot]!);
   const kernel = rt.kernel(key, (m) => m.func('run', b.paramTypes, [], (f, ps) => {
     const fr = frame(f, ps, D, acc.length, plan);
     const who = acc.map((_, k) => k);
     const start = fr.acc.map((a) => a.ptr);
+    const firstGather = D + acc.length * (1 + D) + plan.consts.length;
     nest(fr, range(0, D - 1), who, start, (cur) => {
       const ptrOf = (l: LeafExpr) => cur[l.slot]!;
       const hoisted = hoist(f, plan.leaves, classes.slice(1), ptrOf);
-      const ctx = context(fr, rt.relaxed, ptrOf, hoisted);
+      const ctx: EmitContext = {
+        ...context(fr, rt.relaxed, ptrOf, hoisted),
+        gatherAddress: (l) => {
+          f.local.get(ptrOf(l));
+          f.local.get(ptrOf(plan.index!));
+          f.i32.load();
+          f.local.get(ps[firstGather + gathered.indexOf(l)]!);
+          f.i32.mul();
+          f.i32.add();
+        },
+      };
       const j = f.addLocal('i32');
       f.i32.const(0);
       f.local.set(j);

@@ -577,6 +577,28 @@ describe('gather, scatterAdd, contiguous, cat, stack', () => {
     }), RUNS);
   });
 
+  it('gather from a recorded (lazy) expression: evaluated at the gathered elements only, same values', () => {
+    const arb = fc.record({ x: arbInput(3, 1500), dim: fc.nat(), seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }), full: fc.boolean() });
+    fc.assert(fc.property(arb, (c) => {
+      const S = c.x.shape;
+      if (S.length === 0) return;
+      const d = c.dim % S.length;
+      if (S[d] === 0) return;
+      const r = mulberry32(c.seed);
+      // Index as large as x in the other dims (the fused path) or smaller (computed into memory first).
+      const iShape = S.map((n, i) => (i === d ? Math.floor(r() * 2 * n) : c.full ? n : Math.floor(r() * (n + 1))));
+      const idx = Int32Array.from({ length: numel(iShape) }, () => Math.floor(r() * S[d]!));
+      const x = both(() => build(c.x, 'float32', 'finite'));
+      const y = both(() => build({ ...c.x, layout: 'contiguous', seed: c.seed + 1 }, 'float32', 'finite'));
+      const index = both(() => tensor(idx, { shape: iShape, dtype: 'int32' }));
+      // A chain with a broadcast operand (a per-dim-d max, like logSoftmax's) and a view (transpose back and forth).
+      const lazy = (t: Tensor, u: Tensor) => t.mul(0.5).sub(u.max(d, true)).add(u).abs();
+      const g: Pair = { cpu: lazy(x.cpu, y.cpu).gather(d, index.cpu), wasm: lazy(x.wasm, y.wasm).gather(d, index.wasm) };
+      if (g.cpu.numel > 0) expectOnWasm(g.wasm, 'gather of a lazy chain');
+      expectExact(g, `gather of a lazy chain, dim ${d} index [${iShape}] ${describeSpec(c.x, 'float32')}`);
+    }), RUNS);
+  });
+
   it('contiguous() of every view layout, every dtype', () => {
     fc.assert(fc.property(arbInput(), fc.constantFrom<DType>('float32', 'int32', 'bool'), (s, dtype) => {
       const x = both(() => build(s, dtype));

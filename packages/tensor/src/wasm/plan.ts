@@ -41,6 +41,11 @@ export interface LeafExpr {
   ptr: number;
   /** Element strides over the iteration dims (bytes once laid out). */
   strides: number[];
+  /**
+   * A gather kernel's read of its source: element stride along the gathered dim, by
+   * which the index value (read from the plan's `index` leaf) moves the address.
+   */
+  gather?: number;
 }
 
 export interface ConstExpr {
@@ -79,12 +84,42 @@ export const MAX_FUSED_OPS = 40;
 export class Plan {
   readonly leaves: LeafExpr[] = [];
   readonly consts: ConstExpr[] = [];
+  /** A gather kernel's index operand (int32), read by every gathered leaf. */
+  index: LeafExpr | null = null;
   private readonly memo = new Map<string, Expr>();
 
   constructor(
-    readonly shape: readonly number[],
+    public shape: readonly number[],
     private readonly materialize: (node: Node) => WasmBuffer,
   ) {}
+
+  /**
+   * Reads `src` gathered along `dim` by `index` (`out[p] = src[p with p[dim] = index[p]]`):
+   * the source's expression is built over the index's shape widened to the source's
+   * extent along `dim`, then every leaf's stride along `dim` becomes its gather stride.
+   * So a recorded source (the log-probabilities a loss picks its target class from) is
+   * evaluated at the gathered elements only, never computed into memory whole.
+   */
+  readGather(
+    src: Source<WasmBuffer>, dtype: DType, offset: number, strides: readonly number[], dim: number, extent: number,
+    index: Source<WasmBuffer>, indexOffset: number, indexStrides: readonly number[],
+  ): Expr {
+    const target = this.shape;
+    const wide = [...target];
+    wide[dim] = extent;
+    this.shape = wide;
+    const first = this.leaves.length;
+    const root = this.read(src, dtype, offset, strides);
+    for (const l of this.leaves.slice(first)) {
+      l.gather = l.strides[dim]!;
+      l.strides[dim] = 0;
+    }
+    this.memo.clear();
+    this.shape = target;
+    if (index.kind !== 'buf') throw new Error('wasm backend: internal error, a gather index must be in memory');
+    this.index = this.leaf(index.buf, indexOffset, indexStrides);
+    return root;
+  }
 
   /** The expression reading `src` (of `dtype`) at offset + Σ coord·stride. */
   read(src: Source<WasmBuffer>, dtype: DType, offset: number, strides: readonly number[], inline = false): Expr {

@@ -561,6 +561,19 @@ export class WasmBackend implements Backend {
   gather(x: View, dim: number, index: View, outDtype: DType): Storage {
     const n = numelOf(index.shape);
     if (n === 0) return this.constantStorage(outDtype, 0, 0);
+    const xst = this.check(x.storage);
+    if (xst.node && !xst.node.result && x.dtype === outDtype) {
+      // A recorded source: evaluate it at the gathered elements only (fused gather).
+      const ib = this.materialize(this.check(index.storage));
+      const out = this.newBuffer(outDtype, n);
+      const plan = new Plan(index.shape, (nd) => this.evalNode(nd));
+      const root = plan.readGather(
+        this.source(xst), x.dtype, x.offset, x.strides, dim, x.shape[dim]!,
+        { kind: 'buf', buf: ib }, index.offset, index.strides,
+      );
+      this.run(() => runMap(this.rt, plan, root, { ptr: out.ptr, dtype: outDtype, strides: contiguousStrides(index.shape) }));
+      return this.storageOf(outDtype, out);
+    }
     const xb = this.materialize(this.check(x.storage));
     const ib = this.materialize(this.check(index.storage));
     const out = this.newBuffer(outDtype, n);
