@@ -331,19 +331,39 @@ export function runReduce(rt: WasmRuntime, plan: Plan, root: Expr, nReduced: num
   // Lanes across outputs: the reduced dim is strided but the kept innermost dim is
   // contiguous (a reduction over the class dim of [N, C, H, W], a bias gradient summed
   // over the batch): each SIMD lane accumulates its own output, no horizontal step.
-  const lanes = !rowVector && gk > 0 && colClasses.every((c) => c !== 'strided') && shape[gk - 1]! >= 4;
+  const keptRun = gk > 0 && colClasses.every((c) => c !== 'strided') ? shape[gk - 1]! : 0;
+  // Column order: a long contiguous kept dim and a strided reduced one (a reduction over
+  // the class dim of [N, C, H, W]): for each reduced index, fold a whole run of outputs
+  // in memory with long SIMD loops (accumulators in the output, plus a scratch sum for
+  // logSumExp). Lanes across outputs otherwise: each SIMD lane accumulates its own
+  // output over the reduced dims (argmax/argmin, short kept runs, bias gradients).
+  const cols = !rowVector && keptRun >= COLUMN_MIN_RUN && (op === 'sum' || op === 'max' || op === 'min' || op === 'logSumExp');
+  const lanes = !rowVector && !cols && keptRun >= 4;
+  const nOut = keptShape.reduce((x, y) => x * y, 1);
+  const scratch = cols && op === 'logSumExp' ? rt.heap.alloc(nOut * 4) : 0;
+  if (scratch) acc.push({ ptr: scratch, dtype: 'float32', strides: [...acc[0]!.strides] });
   const b = params(plan, shape, acc);
-  const variant = lanes ? 'lanes' : rowVector ? 'rowv' : 'rows';
-  const classes = lanes ? ['unit', ...colClasses] : ['unit', ...rowClasses];
+  const variant = cols ? 'cols' : lanes ? 'lanes' : rowVector ? 'rowv' : 'rows';
+  const classes = cols || lanes ? ['unit', ...colClasses] : ['unit', ...rowClasses];
   // The lanes kernel depends on both dims' classes (splat along one, bump along the other).
-  const keyClass = (l: LeafExpr) => (lanes ? `${colClasses[l.slot - 1]}/${rowClasses[l.slot - 1]}` : rowClasses[l.slot - 1]!);
+  const keyClass = (l: LeafExpr) => (cols || lanes ? `${colClasses[l.slot - 1]}/${rowClasses[l.slot - 1]}` : rowClasses[l.slot - 1]!);
   const key = `reduce|${op}|${variant}|${gk}.${gr}|${DT[target.outDtype]}|${plan.consts.map((c) => DT[c.dtype]).join('')}|` +
     exprKey(root, keyClass);
+  if (cols) {
+    // Accumulate straight into the output (and the scratch sum): start at the identity.
+    const h = rt.heap;
+    const id = identity(op, isF(root.dtype));
+    if (target.outDtype === 'float32') h.f32.fill(id, target.ptr >> 2, (target.ptr >> 2) + nOut);
+    else if (target.outDtype === 'int32') h.i32.fill(id, target.ptr >> 2, (target.ptr >> 2) + nOut);
+    else h.u8.fill(op === 'max' ? 0 : op === 'min' ? 1 : 0, target.ptr, target.ptr + nOut);
+    if (scratch) h.f32.fill(0, scratch >> 2, (scratch >> 2) + nOut);
+  }
   const kernel = rt.kernel(key, (m) => m.func('run', b.paramTypes, [], (f, ps) => {
     const fr = frame(f, ps, D, acc.length, plan);
     const all = acc.map((_, k) => k);
     const start = fr.acc.map((a) => a.ptr);
-    if (lanes) emitLanes(rt, fr, plan, root, op, target.outDtype, gk, D, classes, rowClasses, start, all);
+    if (cols) emitCols(rt, fr, plan, root, op as 'sum' | 'max' | 'min' | 'logSumExp', target.outDtype, gk, D, classes, start, all);
+    else if (lanes) emitLanes(rt, fr, plan, root, op, target.outDtype, gk, D, classes, rowClasses, start, all);
     else {
       nest(fr, range(0, gk), all, start, (cur) => {
         emitRow(rt, fr, plan, root, op, target.outDtype, gk, D, rowVector, rowClasses, cur);
@@ -351,6 +371,125 @@ export function runReduce(rt: WasmRuntime, plan: Plan, root: Expr, nReduced: num
     }
   }));
   kernel['run']!(...b.args);
+  if (scratch) rt.heap.release(scratch);
+}
+
+/** Kept runs at least this long reduce in column order (below, lanes across outputs). */
+const COLUMN_MIN_RUN = 64;
+
+function emitCols(
+  rt: WasmRuntime, fr: Frame, plan: Plan, root: Expr, op: 'sum' | 'max' | 'min' | 'logSumExp', outDtype: DType,
+  gk: number, D: number, classes: readonly string[], start: Local[], all: number[],
+): void {
+  const { f } = fr;
+  const float = isF(root.dtype);
+  const dom: DType = float ? 'float32' : 'int32';
+  const tmp = () => f.addLocal('v128');
+  const nLeaves = plan.leaves.length;
+  const scratchAt = nLeaves + 1;
+  const elem = (k: number) => (k === 0 ? elemBytes(outDtype) : k <= nLeaves ? elemBytes(plan.leaves[k - 1]!.dtype) : 4);
+  /** Loops over `dims`, then the kept run with SIMD; `body(mode, cur, hoisted)` handles 4 (or 1) outputs. */
+  const phase = (dims: number[], body: (mode: Mode, cur: Local[], hoisted: Map<LeafExpr, Local>) => void) => {
+    const ptrs = copies(f, start);
+    nest(fr, dims, all, ptrs, (cur) => {
+      // Operands broadcast along the kept run (a class index) are loaded once per run.
+      const hoisted = hoist(f, plan.leaves, classes.slice(1), (l) => cur[l.slot]!);
+      const j = f.addLocal('i32');
+      f.i32.const(0);
+      f.local.set(j);
+      const nIn = fr.n[gk - 1]!;
+      for (const mode of ['vector', 'lane'] as const) {
+        const w = mode === 'vector';
+        f.block((exit) => f.loop((top) => {
+          f.local.get(j);
+          if (w) {
+            f.i32.const(4);
+            f.i32.add();
+            f.local.get(nIn);
+            f.i32.gt_u();
+          } else {
+            f.local.get(nIn);
+            f.i32.ge_u();
+          }
+          f.brIf(exit);
+          body(mode, cur, hoisted);
+          cur.forEach((c, k) => {
+            if (classes[k] === 'bcast') return;
+            if (w) bump(f, c, 4 * elem(k));
+            else bump(f, c, fr.acc[k]!.strides[gk - 1]!);
+          });
+          bump(f, j, w ? 4 : 1);
+          f.br(top);
+        }));
+      }
+    });
+  };
+  const ctxOf = (cur: Local[], hoisted: Map<LeafExpr, Local>): EmitContext => ({
+    ...context(fr, rt.relaxed, (l) => cur[l.slot]!, hoisted),
+    splat: (l) => classes[l.slot] === 'bcast',
+  });
+  const reducedDims = [...range(0, gk - 1), ...range(gk, D)];
+  const rop = op === 'logSumExp' ? 'max' : op;
+  // Fold every reduced element into the output run.
+  phase(reducedDims, (mode, cur, hoisted) => {
+    f.local.get(cur[0]!);
+    emitLoad(f, outDtype, cur[0]!, mode);
+    emitConvert(f, outDtype, dom);
+    emitExpr(ctxOf(cur, hoisted), root, mode, new Map());
+    emitConvert(f, root.dtype, dom);
+    combine(f, rop, float);
+    emitConvert(f, dom, outDtype);
+    emitStore(f, outDtype, mode, tmp);
+  });
+  if (op !== 'logSumExp') return;
+  /** Pushes the max where it is finite, 0 where it is ±Inf or NaN (no inf − inf). */
+  const safeMax = (cur: Local[], mode: Mode, finite: Local) => {
+    const m = f.addLocal('v128');
+    emitLoad(f, 'float32', cur[0]!, mode);
+    f.local.set(m);
+    f.local.get(m);
+    f.local.get(m);
+    f.f32x4.sub();
+    f.f32x4.const(0);
+    f.f32x4.eq();
+    f.local.set(finite);
+    f.local.get(m);
+    f.f32x4.const(0);
+    f.local.get(finite);
+    f.v128.bitselect();
+    return m;
+  };
+  // Σ exp(x − max) into the scratch run.
+  phase(reducedDims, (mode, cur, hoisted) => {
+    const finite = f.addLocal('v128');
+    const sm = f.addLocal('v128');
+    safeMax(cur, mode, finite);
+    f.local.set(sm);
+    f.local.get(cur[scratchAt]!);
+    emitLoad(f, 'float32', cur[scratchAt]!, mode);
+    emitExpr(ctxOf(cur, hoisted), root, mode, new Map());
+    f.local.get(sm);
+    f.f32x4.sub();
+    emitMath(f, 'exp', rt.relaxed);
+    f.f32x4.add();
+    emitStore(f, 'float32', mode, tmp);
+  });
+  // out = max + log Σ where the max is finite, else the max itself.
+  phase(range(0, gk - 1), (mode, cur) => {
+    const finite = f.addLocal('v128');
+    const sm = f.addLocal('v128');
+    const m = safeMax(cur, mode, finite);
+    f.local.set(sm);
+    f.local.get(cur[0]!);
+    emitLoad(f, 'float32', cur[scratchAt]!, mode);
+    emitMath(f, 'log', rt.relaxed);
+    f.local.get(sm);
+    f.f32x4.add();
+    f.local.get(m);
+    f.local.get(finite);
+    f.v128.bitselect();
+    emitStore(f, 'float32', mode, tmp);
+  });
 }
 
 function emitLanes(
