@@ -15,6 +15,8 @@ export default defineConfig({
       'packages/tensor/src/**/*.test.ts',
       'packages/nn/src/**/*.test.ts',
     ],
+    // The WebAssembly backend's own suites select that backend explicitly: nothing gpu here.
+    exclude: ['packages/tensor/src/wasm/**', '**/node_modules/**'],
     setupFiles: ['packages/gpu/src/vitest-setup.ts'],
     env: {
       TSGRAD_BACKEND: 'gpu',
