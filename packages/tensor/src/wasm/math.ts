@@ -3,15 +3,18 @@ import type { FunctionBuilder, Local } from './builder';
 /*
  * Vectorised float32 transcendental functions, emitted inline into a kernel.
  *
- * All but exp widen the four float32 lanes to two f64x2 halves, evaluate in float64 and
- * round back once with f32x4.demote. A float32 input is exact in float64, so each core
- * only has to be good to ~2^-30 relative for the final single rounding to land within
- * one float32 ulp of the correctly rounded result, and float64 removes the hard parts
- * of a float32 libm: no cancellation trouble in expm1/log1p/tanh near 0, no multi-word
- * arithmetic in the sin/cos reduction, float32 subnormal inputs are normal numbers, and
- * float32 subnormal or overflowing outputs come out of demote correctly rounded. exp
- * alone stays in float32 lanes (twice the throughput), where a two-part ln2 and a
- * two-step scaling keep it within 1 ulp; that was checked over every float32 input.
+ * exp, sigmoid, log and log1p run in float32 lanes (twice the lanes of float64, no widening
+ * and re-joining), with the usual float32-libm care: two-part ln2 reductions, exact mantissa
+ * splitting by integer arithmetic, rounding errors arranged to be scaled down, and subnormal
+ * inputs and outputs handled without a second scaling step. Each was checked over every float32
+ * input, plain and relaxed: exp, log and log1p within 1 ulp, sigmoid within 2.
+ * The rest widen the four float32 lanes to two f64x2 halves, evaluate in float64 and round back
+ * once with f32x4.demote. A float32 input is exact in float64, so each float64 core only has to be
+ * good to ~2^-30 relative for the final single rounding to land within one float32 ulp of the
+ * correctly rounded result, and float64 removes the hard parts of a float32 libm: no cancellation
+ * trouble in expm1/tanh near 0, no multi-word arithmetic in the sin/cos reduction, float32
+ * subnormal inputs are normal numbers, and float32 subnormal or overflowing outputs come out of
+ * demote correctly rounded.
  * The polynomials are minimax fits (Lawson-weighted least squares on Chebyshev nodes)
  * to the Taylor-series-evaluated targets named beside them, with the fit's max error.
  *
@@ -43,6 +46,18 @@ const MAGIC32 = 12582912;
 /** The same bounds for 2^x. */
 const EXP2_LO = -151;
 const EXP2_HI = 129;
+/** float32 bits of sqrt(1/2) (rounded up), the split point of logF32's mantissa range. */
+const LOG32_SPLIT = 0x3f3504f3;
+/** z R(z) ~ ln((1+s)/(1-s)) - 2s with R(z) = 2/3 + 2z/5 + ... on z = s^2 <= 0.0295 (degree 2, |z * error| < 1.7e-9). */
+const LOG32_R = [0.6666677709916808, 0.39977443306675536, 0.298745996611946];
+/**
+ * sigmoid (see sigmoidF32): the clamp of x, the scale 2^SIG_K of E and O, and e1, o1 of
+ * tanh(q/2)/q ~ (1/2 + o1 z) / (1 + e1 z) on |q| <= ln2/2 (rel error of the e^q it gives < 2^-32).
+ */
+const SIG_LO = -104;
+const SIG_HI = 32;
+const SIG_K = -30;
+const SIG_EO = [0.09997862319050463, 0.008322681820459159];
 /**
  * e^r - 1 = r * (1 + r * Q(r)), Q(r) ~ (e^r - 1 - r) / r^2 on |r| <= ln2/2 (degree 5, abs error 1.4e-9,
  * so e^r - 1 is good to 2^-31 relative).
@@ -303,6 +318,269 @@ function madd32(f: FunctionBuilder, x: Local, c: number, relaxed: boolean): void
   }
 }
 
+/**
+ * [] -> [sigmoid x f32x4] for the f32x4 local x, all in float32 lanes, as D / (D + 2^k N) where
+ * N / D = e^-q, x = -k ln2 + q (|q| <= ln2/2; two-part ln2 as in expF32, k = round(-x / ln2)).
+ * e^-q = (E - qO) / (E + qO), E(z) = 1 + e1 z, O(z) = 1/2 + o1 z, z = q^2: the rational form of
+ * e^q = (1 + tanh(q/2)) / (1 - tanh(q/2)) with tanh(q/2)/q ~ O/E (SIG_EO: degree [3/3], rel
+ * error < 2^-32). Cheaper than the degree-6 polynomial exp needs, because the division is there
+ * anyway; N, D, the sum and the quotient are the only roundings that count (<= 2 ulp over all
+ * float32 inputs, checked exhaustively).
+ * No |x| and no select: 1 / (1 + e^-x) has no cancellation for either sign. x is clamped to
+ * [SIG_LO, SIG_HI]: below, sigmoid < 2^-150 rounds to 0; above, it rounds to 1. E and O carry a
+ * factor 2^SIG_K (in their coefficients, exact) so that 2^k N, applied by adding k to N's exponent
+ * field, stays a normal float32 for k in [-46, 150]: sigmoid down to the smallest subnormal then
+ * comes out of the one division correctly rounded, with no second scaling step.
+ */
+function sigmoidF32(f: FunctionBuilder, x: Local, relaxed: boolean): void {
+  const v = f.addLocal('v128');
+  const t = f.addLocal('v128');
+  const q = f.addLocal('v128');
+  const z = f.addLocal('v128');
+  const d = f.addLocal('v128');
+  const [e1, o1] = SIG_EO as [number, number];
+  const sc = 2 ** SIG_K;
+  /** [p, r] -> p * r + local. */
+  const mulAdd = (c: Local): void => {
+    if (relaxed) {
+      f.local.get(c);
+      f.f32x4.relaxed_madd();
+    } else {
+      f.f32x4.mul();
+      f.local.get(c);
+      f.f32x4.add();
+    }
+  };
+  f.local.get(x);
+  k32(f, SIG_LO);
+  f.f32x4.pmax(); // pmax/pmin keep a NaN x
+  k32(f, SIG_HI);
+  f.f32x4.pmin();
+  f.local.tee(v);
+  k32(f, -INV_LN2);
+  if (relaxed) {
+    k32(f, MAGIC32);
+    f.f32x4.relaxed_madd();
+  } else {
+    f.f32x4.mul();
+    k32(f, MAGIC32);
+    f.f32x4.add();
+  }
+  f.local.tee(t); // bits: 0x4b400000 + k
+  k32(f, MAGIC32);
+  f.f32x4.sub();
+  f.local.tee(z); // k
+  k32(f, EXP32_LN2_HI);
+  mulAdd(v); // x + k LN2_HI, exact
+  f.local.set(q);
+  f.local.get(z);
+  k32(f, EXP32_LN2_LO);
+  mulAdd(q);
+  f.local.tee(q);
+  f.local.get(q);
+  f.f32x4.mul();
+  f.local.set(z);
+  k32(f, e1 * sc);
+  madd32(f, z, sc, relaxed);
+  f.local.set(v); // E
+  // qO = q/2 + (qz) o1: q/2 is exact and the rounding of the small second term hardly counts, so qO
+  // is rounded once, fused or not (with O rounded first, the maximum error over all inputs was 3 ulp)
+  f.local.get(q);
+  f.local.get(z);
+  f.f32x4.mul();
+  k32(f, o1 * sc);
+  if (relaxed) {
+    f.local.get(q);
+    k32(f, sc / 2);
+    f.f32x4.mul();
+    f.f32x4.relaxed_madd();
+  } else {
+    f.f32x4.mul();
+    f.local.get(q);
+    k32(f, sc / 2);
+    f.f32x4.mul();
+    f.f32x4.add();
+  }
+  f.local.set(q); // qO
+  f.local.get(v);
+  f.local.get(q);
+  f.f32x4.add();
+  f.local.tee(d); // D
+  f.local.get(v);
+  f.local.get(q);
+  f.f32x4.sub(); // N
+  f.local.get(t);
+  f.i32.const(23);
+  f.i32x4.shl(); // k << 23: the magic's bits shift out
+  f.i32x4.add(); // 2^k N
+  f.local.get(d);
+  f.f32x4.add();
+  f.f32x4.div();
+}
+
+/**
+ * [] -> [ln x f32x4] for the f32x4 local x, in float32 lanes. x = 2^e m, m in [sqrt(1/2), sqrt 2)
+ * by integer arithmetic on the bits (a subnormal x is first scaled by 2^31, exact), f = m - 1
+ * (exact), ln m = f - s (f - z R(z)) (lnMantissa: f is exact and the rest is small, so ln m
+ * is good to ~0.6 ulp even for f near 0); then + e ln2 with a two-part ln2 (e LN2_HI is exact).
+ * Lanes that are not positive finite get the IEEE values: -inf for ±0, +inf for +inf, NaN for
+ * negatives and NaN. Within 1 ulp over all float32 inputs (checked exhaustively, plain and relaxed).
+ */
+function logF32(f: FunctionBuilder, x: Local, relaxed: boolean): void {
+  const xs = f.addLocal('v128');
+  const sub = f.addLocal('v128');
+  const e = f.addLocal('v128');
+  const m = f.addLocal('v128');
+  const s = f.addLocal('v128');
+  const z = f.addLocal('v128');
+  const h = f.addLocal('v128');
+  // subnormal x: scaled by 2^31, and the exponent takes 31 off: the mask >>> 27, no constant
+  f.local.get(x);
+  k32(f, 2 ** 31);
+  f.f32x4.mul();
+  f.local.get(x);
+  cmp32(f, x, 2 ** -126, 'lt');
+  f.local.tee(sub);
+  f.v128.bitselect();
+  f.local.tee(xs);
+  ki32(f, LOG32_SPLIT);
+  f.i32x4.sub();
+  f.i32.const(23);
+  f.i32x4.shr_s();
+  f.local.tee(e);
+  f.local.get(sub);
+  f.i32.const(27);
+  f.i32x4.shr_u();
+  f.i32x4.sub();
+  f.f32x4.convert_i32x4_s();
+  f.local.get(xs);
+  f.local.get(e);
+  f.i32.const(23);
+  f.i32x4.shl();
+  f.i32x4.sub();
+  f.local.tee(s); // m, for lnMantissa
+  k32(f, 1);
+  f.f32x4.sub();
+  f.local.set(m); // f
+  f.local.set(e); // e as float32
+  lnMantissa(f, { m, s, z }, relaxed);
+  logAddExponent(f, e, h, relaxed);
+  // specials: y = x, or NaN where x is negative; -inf where x is ±0; only where not positive finite
+  k32(f, -Infinity);
+  f.local.get(x);
+  f.local.get(x);
+  f.i32.const(31);
+  f.i32x4.shr_s();
+  f.v128.or();
+  cmp32(f, x, 0, 'eq');
+  f.v128.bitselect();
+  f.local.get(x);
+  ki32(f, 1);
+  f.i32x4.sub();
+  ki32(f, 0x7f7fffff);
+  f.i32x4.lt_u(); // 0 < bits(x) < bits(inf)
+  f.v128.bitselect();
+}
+
+/**
+ * [] -> [ln(1 + x) f32x4] for the f32x4 local x, in float32 lanes: u = 1 + x rounded, then
+ * ln u - c/u with c = (u - 1) - x the rounding error of u (exact where it matters: u - 1 is exact
+ * for u <= 2, and above that c/u is below 2^-24 against a result over 0.69). ln u as in logF32
+ * (u >= 2^-24 is never subnormal), with c/u folded into the small part of ln m: for |x| < 2^-25
+ * that makes the answer x itself. Specials as logSpecials. Within 1 ulp over all float32 inputs.
+ */
+function log1pF32(f: FunctionBuilder, x: Local, relaxed: boolean): void {
+  const u = f.addLocal('v128');
+  const c = f.addLocal('v128');
+  const e = f.addLocal('v128');
+  const m = f.addLocal('v128');
+  const s = f.addLocal('v128');
+  const z = f.addLocal('v128');
+  const h = f.addLocal('v128');
+  f.local.get(x);
+  k32(f, 1);
+  f.f32x4.add();
+  f.local.tee(u);
+  k32(f, 1);
+  f.f32x4.sub();
+  f.local.get(x);
+  f.f32x4.sub();
+  f.local.get(u);
+  f.f32x4.div();
+  f.local.set(c);
+  f.local.get(u);
+  ki32(f, LOG32_SPLIT);
+  f.i32x4.sub();
+  f.i32.const(23);
+  f.i32x4.shr_s();
+  f.local.tee(e);
+  f.f32x4.convert_i32x4_s();
+  f.local.get(u);
+  f.local.get(e);
+  f.i32.const(23);
+  f.i32x4.shl();
+  f.i32x4.sub();
+  f.local.tee(s); // m, for lnMantissa
+  k32(f, 1);
+  f.f32x4.sub();
+  f.local.set(m); // f
+  f.local.set(e); // e as float32
+  lnMantissa(f, { m, s, z, c }, relaxed);
+  logAddExponent(f, e, h, relaxed);
+  logSpecials(f, x, -1, true);
+}
+
+/**
+ * [] -> [ln(1 + f) - c] for f = m - 1 in local m (f in [sqrt(1/2) - 1, sqrt 2 - 1]) and a small c
+ * (local, or none), subtracted before the final rounding; local s holds m on entry.
+ * ln(1 + f) = 2s + s z R(z) = f - s (f - z R(z)) with s = f / (2 + f), z = s^2. The roundings of
+ * 2 + f and of the division (~2^-23 of s) only reach the result through s (f - zR) ~ f^2/2, i.e.
+ * scaled by f/2 <= 0.21 against ln(1 + f).
+ */
+function lnMantissa(f: FunctionBuilder, l: { m: Local; s: Local; z: Local; c?: Local }, relaxed: boolean): void {
+  f.local.get(l.m);
+  f.local.get(l.m);
+  f.local.get(l.s);
+  k32(f, 1);
+  f.f32x4.add(); // m + 1 = f + 2 (one constant fewer)
+  f.f32x4.div();
+  f.local.tee(l.s);
+  f.local.get(l.s);
+  f.f32x4.mul();
+  f.local.set(l.z);
+  f.local.get(l.m);
+  k32(f, LOG32_R[LOG32_R.length - 1]!);
+  for (let i = LOG32_R.length - 2; i >= 0; i--) madd32(f, l.z, LOG32_R[i]!, relaxed);
+  f.local.get(l.z);
+  f.f32x4.mul();
+  f.f32x4.sub(); // f - zR
+  f.local.get(l.s);
+  f.f32x4.mul();
+  if (l.c) {
+    f.local.get(l.c);
+    f.f32x4.add();
+  }
+  f.f32x4.sub();
+}
+
+/** [ln m] -> [ln m + e ln2] for the exponent e (f32x4 local), ln2 in two parts so e LN2_HI is exact. */
+function logAddExponent(f: FunctionBuilder, e: Local, tmp: Local, relaxed: boolean): void {
+  f.local.set(tmp);
+  for (const c of [EXP32_LN2_LO, EXP32_LN2_HI]) {
+    f.local.get(e);
+    k32(f, c);
+    if (relaxed) {
+      f.local.get(tmp);
+      f.f32x4.relaxed_madd();
+    } else {
+      f.f32x4.mul();
+      f.local.get(tmp);
+      f.f32x4.add();
+    }
+    if (c === EXP32_LN2_LO) f.local.set(tmp);
+  }
+}
+
 // ---------- float64 cores (one f64x2 in, one out) ----------
 
 interface ExpLocals {
@@ -379,9 +657,9 @@ function expParts(f: FunctionBuilder, l: ExpLocals, relaxed: boolean, base2 = fa
   f.f64x2.mul();
 }
 
-/** [x] -> [e^x], or [2^x] if base2. */
-function expCore(f: FunctionBuilder, l: ExpLocals, relaxed: boolean, base2 = false): void {
-  expParts(f, l, relaxed, base2);
+/** [x] -> [2^x] (pow's float64 core). */
+function exp2Core(f: FunctionBuilder, l: ExpLocals, relaxed: boolean): void {
+  expParts(f, l, relaxed, true);
   // 2^k * (1 + p): reuse t for p
   f.local.set(l.t);
   f.local.tee(l.x);
@@ -419,12 +697,12 @@ function logLocals(f: FunctionBuilder): LogLocals {
 }
 
 /**
- * [x] -> [ln x] for positive finite x: x = 2^e m with m in [sqrt(1/2), sqrt 2) by integer arithmetic
- * on the high words, then ln m = s (2 + z R(z)) with s = (m-1)/(m+1) (m - 1 is exact), + e ln2.
- * With base2, log2 x = e + (ln m) / ln2 instead (exact for powers of two).
+ * [x] -> [log2 x] for positive finite x (pow's float64 core): x = 2^e m with m in [sqrt(1/2), sqrt 2)
+ * by integer arithmetic on the high words, then ln m = s (2 + z R(z)) with s = (m-1)/(m+1) (m - 1 is
+ * exact), and log2 x = e + (ln m) / ln2 (exact for powers of two).
  * Garbage (never a trap) for other inputs; callers patch those lanes.
  */
-function logCore(f: FunctionBuilder, l: LogLocals, relaxed: boolean, base2 = false): void {
+function log2Core(f: FunctionBuilder, l: LogLocals, relaxed: boolean): void {
   f.local.tee(l.x);
   ki32(f, LOG_SPLIT_HI);
   f.i32x4.sub();
@@ -454,18 +732,12 @@ function logCore(f: FunctionBuilder, l: LogLocals, relaxed: boolean, base2 = fal
   madd(f, l.z, 2, relaxed);
   f.local.get(l.s);
   f.f64x2.mul(); // ln m
-  if (base2) {
-    k64(f, INV_LN2);
-    f.f64x2.mul();
-  }
+  k64(f, INV_LN2);
+  f.f64x2.mul();
   f.local.get(l.e);
   f.local.get(l.e);
   f.i8x16.shuffle(I32_ODD_TO_LOW);
   f.f64x2.convert_low_i32x4_s();
-  if (!base2) {
-    k64(f, LN2);
-    f.f64x2.mul();
-  }
   f.f64x2.add();
 }
 
@@ -698,27 +970,7 @@ export function emitMath(f: FunctionBuilder, op: MathOp, relaxed: boolean): void
       return;
     }
     case 'sigmoid': {
-      // e = exp(-|x|); sigmoid = (x < 0 ? e : 1) / (1 + e): no 1 - small cancellation, and exp(x) for
-      // x < 0 keeps sigmoid(-100) ~ 3.7e-44 (a float32 subnormal) rather than flushing it.
-      const l = expLocals(f);
-      const e = f.addLocal('v128');
-      const xd = f.addLocal('v128');
-      perHalf(f, [x], false, () => {
-        f.local.tee(xd);
-        f.f64x2.abs();
-        f.f64x2.neg();
-        expCore(f, l, relaxed);
-        f.local.tee(e);
-        k64(f, 1);
-        f.local.get(xd);
-        k64(f, 0);
-        f.f64x2.lt();
-        f.v128.bitselect();
-        k64(f, 1);
-        f.local.get(e);
-        f.f64x2.add();
-        f.f64x2.div();
-      });
+      sigmoidF32(f, x, relaxed);
       return;
     }
     case 'tanh': {
@@ -745,36 +997,8 @@ export function emitMath(f: FunctionBuilder, op: MathOp, relaxed: boolean): void
     }
     case 'log':
     case 'log1p': {
-      const l = logLocals(f);
-      const lo = op === 'log' ? 0 : -1;
-      if (op === 'log') {
-        perHalf(f, [x], false, () => logCore(f, l, relaxed));
-      } else {
-        // log1p x = ln u - c/u with u = 1 + x rounded and c = (u - 1) - x its rounding error, which is
-        // non-zero only for |x| < 2^-29, where u is within 2^-52 of 1 and c/u = c (the whole answer), or
-        // for x >= 2^53, where c/u is below 2^-53 but c itself is not (log1p(2^53) has c = -1): the
-        // x < 1 mask keeps the division out.
-        const xd = f.addLocal('v128');
-        const u = f.addLocal('v128');
-        perHalf(f, [x], false, () => {
-          f.local.tee(xd);
-          k64(f, 1);
-          f.f64x2.add();
-          f.local.tee(u);
-          logCore(f, l, relaxed);
-          f.local.get(u);
-          k64(f, 1);
-          f.f64x2.sub();
-          f.local.get(xd);
-          f.f64x2.sub();
-          f.local.get(xd);
-          k64(f, 1);
-          f.f64x2.lt();
-          f.v128.and();
-          f.f64x2.sub();
-        });
-      }
-      logSpecials(f, x, lo, op === 'log1p');
+      if (op === 'log') logF32(f, x, relaxed);
+      else log1pF32(f, x, relaxed);
       return;
     }
     case 'sin':
@@ -829,7 +1053,7 @@ export function emitPow(f: FunctionBuilder, relaxed: boolean): void {
     f.local.set(bd);
     f.f64x2.abs();
     f.local.tee(ad);
-    logCore(f, ll, relaxed, true);
+    log2Core(f, ll, relaxed);
     for (const v of [0, Infinity]) {
       f.local.set(t);
       k64(f, v === 0 ? -Infinity : Infinity);
@@ -841,7 +1065,7 @@ export function emitPow(f: FunctionBuilder, relaxed: boolean): void {
     }
     f.local.get(bd);
     f.f64x2.mul();
-    expCore(f, el, relaxed, true);
+    exp2Core(f, el, relaxed);
   });
   // odd integer exponent: trunc(b) == b and trunc(b/2) != b/2 (b/2 is exact where it matters)
   const isInt = f.addLocal('v128');
