@@ -33,6 +33,8 @@ const LN2 = Math.LN2;
 const INV_LN2 = Math.LOG2E;
 /** exp(x) rounds to 0 in float32 below this (exp(-104) < 2^-150) and overflows above EXP_HI. */
 const EXP_LO = -104;
+/** Below this, e^x is under half the smallest subnormal: it rounds to +0 in float32. */
+const EXP_ZERO = -103.97282;
 const EXP_HI = 89;
 /**
  * float32 exp: ln2 = EXP32_LN2_HI + EXP32_LN2_LO, the high part with 12 significant bits so k * it is exact
@@ -244,6 +246,18 @@ interface Exp32Locals {
  * range (k down to -150) and up to FLT_MAX (k = 128) are rounded once.
  */
 function expF32(f: FunctionBuilder, l: Exp32Locals, relaxed: boolean): void {
+  // Lanes whose result rounds to 0 (x below EXP_ZERO, −Inf included) are computed at
+  // x = 0 and zeroed at the end: scaling them down to 0 would take the CPU's slow
+  // subnormal path (≈ 4× the time of a whole exp) on every such vector — and masked
+  // logits (−Inf) and far-off log-probabilities are common in losses.
+  const zero = f.addLocal('v128');
+  f.local.tee(l.x);
+  k32(f, EXP_ZERO);
+  f.f32x4.lt();
+  f.local.set(zero);
+  f.local.get(l.x);
+  f.local.get(zero);
+  f.v128.andnot();
   k32(f, EXP_LO);
   f.f32x4.pmax();
   k32(f, EXP_HI);
@@ -303,6 +317,8 @@ function expF32(f: FunctionBuilder, l: Exp32Locals, relaxed: boolean): void {
   f.i32.const(23);
   f.i32x4.shl();
   f.f32x4.mul();
+  f.local.get(zero);
+  f.v128.andnot();
 }
 
 /** [acc] -> acc * local + c, float32 lanes. */
