@@ -603,7 +603,8 @@ export class WasmBackend implements Backend {
     if (bst.constant !== null) {
       // The usual base (gather's gradient starts from zeros): a fill, no kernel.
       const h = this.rt.heap;
-      if (base.dtype === 'bool') h.u8.fill(bst.constant, out.ptr, out.ptr + n);
+      // +0 (and false) is all-zero bytes: a byte fill is a plain memset.
+      if (base.dtype === 'bool' || Object.is(bst.constant, 0)) h.u8.fill(bst.constant, out.ptr, out.ptr + n * elemBytes(base.dtype));
       else h[this.viewOf(base.dtype)].fill(bst.constant, out.ptr >> 2, (out.ptr >> 2) + n);
     } else {
       const plan = new Plan(base.shape, (nd) => this.evalNode(nd));
