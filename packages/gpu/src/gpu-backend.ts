@@ -1,5 +1,5 @@
 import {
-  BackendError, cpuBackend, isContiguous, numelOf,
+  BackendError, cpuBackend, foldConstants, isContiguous, numelOf,
   type Backend, type BinaryOp, type DType, type KernelName, type ReduceOp, type Storage, type TypedArray, type UnaryOp, type View,
 } from '@tsgrad/tensor';
 import { GPU, type DeviceArray, type GpuInstance, type GpuKernel } from './gpujs';
@@ -617,13 +617,7 @@ export class GpuBackend implements Backend {
     const sts = views.map((v) => this.check(v.storage));
     if (n > 0 && sts.every((s) => s.constant !== null)) {
       // Every operand constant: fold on the host with the CPU backend's own arithmetic.
-      const cpu = cpuBackend();
-      const one = (s: GpuStorage, dtype: DType) => ({ storage: cpu.full(1, s.constant!, dtype), shape: [], strides: [], offset: 0, dtype });
-      const vs = views.map((v, k) => one(sts[k]!, v.dtype));
-      const r = what.kind === 'unary' ? cpu.unary(what.op, vs[0]!, outDtype)
-        : what.kind === 'binary' ? cpu.binary(what.op, vs[0]!, vs[1]!, [], outDtype)
-          : cpu.where(vs[0]!, vs[1]!, vs[2]!, [], outDtype);
-      const value = cpu.read({ storage: r, shape: [], strides: [], offset: 0, dtype: outDtype })[0]!;
+      const value = foldConstants(what, sts.map((st) => st.constant!), views.map((v) => v.dtype), outDtype);
       return this.constantStorage(outDtype, n, value);
     }
     if (n === 0) return this.constantStorage(outDtype, 0, 0);

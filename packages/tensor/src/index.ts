@@ -43,4 +43,5 @@ export {
   LazyNode, sourceOfNode, opsOf, opName, nextGraphId,
   type ElementwiseOp, type Source as FusionSource, type Access as FusionAccess,
 } from './fusion/graph';
+export { foldConstants } from './fusion/fold';
 export { syncCollector, cleanupSome, envVar, nodeBuiltin, type SyncCollector } from './memory/sync-gc';

@@ -65,11 +65,12 @@ export class WasmHeap {
 
   /** Allocates a block of at least `bytes` (aligned to ALIGN); returns its address. */
   alloc(bytes: number): number {
-    const cls = sizeClass(bytes);
-    let ptr = this.free.get(cls)?.pop();
+    let cls = sizeClass(bytes);
+    let ptr: number | undefined;
+    [ptr, cls] = this.takeFree(cls);
     if (ptr === undefined && this.beforeGrow && this.top + cls > this.memory.buffer.byteLength) {
       this.beforeGrow(cls);
-      ptr = this.free.get(cls)?.pop();
+      [ptr, cls] = this.takeFree(sizeClass(bytes));
     }
     if (ptr !== undefined) {
       this.counters.reused++;
@@ -84,6 +85,21 @@ export class WasmHeap {
     this.blockClass.set(ptr, -cls); // negative: live
     this.counters.liveBytes += cls;
     return ptr;
+  }
+
+  /**
+   * A free block of class `cls`, or of one of the next classes up to twice its size
+   * (the block keeps its own class): a workload whose shapes change would otherwise
+   * leave free blocks of sizes nobody asks for again and grow the memory — fresh
+   * memory page-faults on first touch, inside the kernels that write it.
+   */
+  private takeFree(cls: number): [number | undefined, number] {
+    let c = cls;
+    for (let k = 0; k <= 4; k++, c = sizeClass(c + 1)) {
+      const ptr = this.free.get(c)?.pop();
+      if (ptr !== undefined) return [ptr, c];
+    }
+    return [undefined, cls];
   }
 
   /** Returns a block to its free list. Freeing an address twice is an error. */

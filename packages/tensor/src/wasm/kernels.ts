@@ -541,22 +541,7 @@ function emitLanes(
         pass((ctx) => {
           value(ctx);
           f.local.set(v);
-          // Better, or the first NaN (which then stays: NaN compares false).
-          f.local.get(v);
-          f.local.get(best);
-          if (float) {
-            if (op === 'argmax') f.f32x4.gt();
-            else f.f32x4.lt();
-            f.local.get(v);
-            f.local.get(v);
-            f.f32x4.ne();
-            f.local.get(best);
-            f.local.get(best);
-            f.f32x4.eq();
-            f.v128.and();
-            f.v128.or();
-          } else if (op === 'argmax') f.i32x4.gt_s();
-          else f.i32x4.lt_s();
+          emitBetter(f, op, float, 'vector', v, best);
           f.local.set(better);
           f.local.get(v);
           f.local.get(best);
@@ -813,22 +798,7 @@ function emitRow(
       if (float) f.f32x4.extract_lane(0);
       else f.i32x4.extract_lane(0);
       f.local.set(v);
-      // Better, or the first NaN (which then stays: NaN compares false).
-      f.local.get(v);
-      f.local.get(best);
-      if (float) {
-        if (op === 'argmax') f.f32.gt();
-        else f.f32.lt();
-        f.local.get(v);
-        f.local.get(v);
-        f.f32.ne();
-        f.local.get(best);
-        f.local.get(best);
-        f.f32.eq();
-        f.i32.and();
-        f.i32.or();
-      } else if (op === 'argmax') f.i32.gt_s();
-      else f.i32.lt_s();
+      emitBetter(f, op, float, 'scalar', v, best);
       f.if(() => {
         f.local.get(v);
         f.local.set(best);
@@ -1005,6 +975,32 @@ function emitRow(
   f.local.get(res);
   emitConvert(f, dom, outDtype);
   emitStore(f, outDtype, 'lane', tmp);
+}
+
+/**
+ * Pushes whether `v` beats `best` for argmax/argmin — or is the first NaN, which then
+ * stays (NaN compares false) — lane-wise (a mask) or for one scalar (an i32).
+ */
+function emitBetter(f: FunctionBuilder, op: 'argmax' | 'argmin', float: boolean, width: 'vector' | 'scalar', v: Local, best: Local): void {
+  const vec = width === 'vector';
+  const F = vec ? f.f32x4 : f.f32;
+  f.local.get(v);
+  f.local.get(best);
+  if (!float) {
+    if (op === 'argmax') (vec ? f.i32x4.gt_s : f.i32.gt_s)();
+    else (vec ? f.i32x4.lt_s : f.i32.lt_s)();
+    return;
+  }
+  if (op === 'argmax') F.gt();
+  else F.lt();
+  f.local.get(v);
+  f.local.get(v);
+  F.ne();
+  f.local.get(best);
+  f.local.get(best);
+  F.eq();
+  (vec ? f.v128.and : f.i32.and)();
+  (vec ? f.v128.or : f.i32.or)();
 }
 
 /** Op nodes in an expression (shared ones once). */

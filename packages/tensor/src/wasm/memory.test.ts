@@ -103,7 +103,8 @@ describe('memory over a long training loop', () => {
     // Nothing leaks: after a full collection only the reachable tensors hold memory.
     wasm.collectGarbage();
     const end = wasm.stats();
-    expect(end.liveBytes - s0.liveBytes).toBeLessThanOrEqual(reachableBytes + 4096);
+    // (A block may come from a free list of a class up to twice its own size.)
+    expect(end.liveBytes - s0.liveBytes).toBeLessThanOrEqual(2 * reachableBytes + 4096);
     expect(end.memoryBytes).toBe(at10000.memoryBytes);
     // The parameters survive every in-place swap and collection: still readable, right size.
     for (const p of params) expect(p.dataSync().length).toBe(p.numel);

@@ -1,7 +1,7 @@
 import type { Backend, BinaryOp, KernelName, ReduceOp, Storage, UnaryOp, View } from '../backend';
-import { cpuBackend } from '../backend';
 import { allocTyped, type DType, type TypedArray } from '../dtype';
 import { BackendError } from '../errors';
+import { foldConstants } from '../fusion/fold';
 import { LazyNode, opsOf, sourceOfNode, type Access, type ElementwiseOp, type Source } from '../fusion/graph';
 import { cleanupSome, envVar, syncCollector } from '../memory/sync-gc';
 import { coalesce, contiguousStrides, isContiguous, numelOf } from '../shape';
@@ -10,6 +10,7 @@ import { runMap, runReduce } from './kernels';
 import { matmulF32, type MatrixOperand } from './matmul';
 import { MAX_FUSED_OPS, Plan, WasmBuffer, elemBytes, type Node } from './plan';
 import { WasmRuntime, detectFeatures } from './runtime';
+import type { HeapStats } from './heap';
 
 /*
  * The WebAssembly backend: tensors live in one WebAssembly.Memory, kernels are
@@ -61,14 +62,7 @@ function roundTo(dtype: DType, v: number): number {
   return Math.fround(v);
 }
 
-export interface WasmStats {
-  liveBytes: number;
-  liveBlocks: number;
-  freeBytes: number;
-  memoryBytes: number;
-  reused: number;
-  fresh: number;
-  grows: number;
+export interface WasmStats extends HeapStats {
   kernelsCompiled: number;
   kernelsCached: number;
   kernelsEvicted: number;
@@ -428,12 +422,7 @@ export class WasmBackend implements Backend {
     if (n === 0) return this.constantStorage(outDtype, 0, 0);
     if (sts.every((s) => s.constant !== null)) {
       // Every operand constant: fold on the host with the reference backend's arithmetic.
-      const cpu = cpuBackend();
-      const vs = views.map((v, k) => ({ storage: cpu.full(1, sts[k]!.constant!, v.dtype), shape: [], strides: [], offset: 0, dtype: v.dtype }));
-      const r = what.kind === 'unary' ? cpu.unary(what.op, vs[0]!, outDtype)
-        : what.kind === 'binary' ? cpu.binary(what.op, vs[0]!, vs[1]!, [], outDtype)
-          : cpu.where(vs[0]!, vs[1]!, vs[2]!, [], outDtype);
-      const value = cpu.read({ storage: r, shape: [], strides: [], offset: 0, dtype: outDtype })[0]!;
+      const value = foldConstants(what, sts.map((st) => st.constant!), views.map((v) => v.dtype), outDtype);
       return this.constantStorage(outDtype, n, value);
     }
     let acc = views.map((v) => this.access(v));

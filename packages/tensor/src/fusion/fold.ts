@@ -1,0 +1,18 @@
+import { cpuBackend } from '../backend';
+import type { DType } from '../dtype';
+import type { ElementwiseOp } from './graph';
+
+/**
+ * The value of an elementwise op whose operands are all constants (scalars, zeros,
+ * ones), computed on the host with the reference backend's own arithmetic, so a
+ * backend that folds constants gives exactly what the reference would.
+ */
+export function foldConstants(what: ElementwiseOp, values: readonly number[], dtypes: readonly DType[], outDtype: DType): number {
+  const cpu = cpuBackend();
+  const vs = values.map((v, k) => ({ storage: cpu.full(1, v, dtypes[k]!), shape: [], strides: [], offset: 0, dtype: dtypes[k]! }));
+  if (what.kind === 'scatter') throw new Error('foldConstants: scatter is not an elementwise op of its operands');
+  const r = what.kind === 'unary' ? cpu.unary(what.op, vs[0]!, outDtype)
+    : what.kind === 'binary' ? cpu.binary(what.op, vs[0]!, vs[1]!, [], outDtype)
+      : cpu.where(vs[0]!, vs[1]!, vs[2]!, [], outDtype);
+  return cpu.read({ storage: r, shape: [], strides: [], offset: 0, dtype: outDtype })[0]!;
+}
