@@ -159,6 +159,35 @@ describe('WasmHeap', () => {
     expect(h.stats().grows).toBe(1);
   });
 
+  it('a size nobody freed is carved from merged neighbouring free blocks instead of growing the memory', () => {
+    const h = new WasmHeap(64); // 4 MiB
+    const a = Array.from({ length: 12 }, () => h.alloc(256 * 1024)); // 3 MiB of 256 KiB blocks
+    const keep = h.alloc(64 * 1024);
+    const f32 = h.f32;
+    f32[keep >> 2] = 42;
+    for (const p of a) h.release(p);
+    const before = h.stats();
+    // 1.5 MiB: no free block of its class (or of one up to twice it) exists, but six
+    // neighbouring 256 KiB blocks do.
+    const big = h.alloc(1536 * 1024);
+    const after = h.stats();
+    expect(after.memoryBytes).toBe(before.memoryBytes);
+    expect(after.grows).toBe(before.grows);
+    expect(after.coalesced).toBe(before.coalesced + 1);
+    expect(a).toContain(big);
+    expect(big % ALIGN).toBe(0);
+    // What is left stays usable, nothing overlaps, and the kept block is untouched.
+    const more = [h.alloc(1024 * 1024), h.alloc(256 * 1024), h.alloc(256 * 1024)];
+    const spans = [[big, 1536 * 1024], [keep, 64 * 1024], ...more.map((p, i) => [p, i === 0 ? 1024 * 1024 : 256 * 1024])] as [number, number][];
+    spans.sort((x, y) => x[0] - y[0]);
+    for (let i = 1; i < spans.length; i++) expect(spans[i - 1]![0] + spans[i - 1]![1]).toBeLessThanOrEqual(spans[i]![0]);
+    expect(h.f32[keep >> 2]).toBe(42);
+    expect(h.stats().grows).toBe(before.grows);
+    // Blocks carved from spans are released and reused like any other.
+    h.release(big);
+    expect(() => h.release(big)).toThrow(BackendError);
+  });
+
   it('freeing a block twice, or an address never allocated, throws a BackendError', () => {
     const h = new WasmHeap(1);
     const p = h.alloc(256);

@@ -36,6 +36,8 @@ export interface HeapStats {
   fresh: number;
   /** Times the memory grew. */
   grows: number;
+  /** Times free blocks were merged with their neighbours (instead of growing). */
+  coalesced: number;
 }
 
 export class WasmHeap {
@@ -43,9 +45,11 @@ export class WasmHeap {
   private top = ALIGN; // address 0 stays unused: a null pointer is never a valid block
   private readonly free = new Map<number, number[]>();
   private readonly blockClass = new Map<number, number>();
+  /** Coalesced free memory of any size (address order), carved first-fit. */
+  private spans: { ptr: number; size: number }[] = [];
   private buffer: ArrayBuffer | SharedArrayBuffer;
   private views: { f32: Float32Array; i32: Int32Array; u8: Uint8Array; f64: Float64Array } | null = null;
-  private counters = { liveBytes: 0, freeBytes: 0, reused: 0, fresh: 0, grows: 0 };
+  private counters = { liveBytes: 0, freeBytes: 0, reused: 0, fresh: 0, grows: 0, coalesced: 0 };
 
   /**
    * Called before the memory grows: a chance to free unreachable blocks (run pending
@@ -65,12 +69,17 @@ export class WasmHeap {
 
   /** Allocates a block of at least `bytes` (aligned to ALIGN); returns its address. */
   alloc(bytes: number): number {
-    let cls = sizeClass(bytes);
-    let ptr: number | undefined;
-    [ptr, cls] = this.takeFree(cls);
-    if (ptr === undefined && this.beforeGrow && this.top + cls > this.memory.buffer.byteLength) {
-      this.beforeGrow(cls);
-      [ptr, cls] = this.takeFree(sizeClass(bytes));
+    const want = sizeClass(bytes);
+    let [ptr, cls] = this.takeFree(want);
+    if (ptr === undefined && this.top + want > this.memory.buffer.byteLength) {
+      // The memory would have to grow: free what unreachable tensors hold, then, if
+      // enough is free in blocks of other sizes, merge neighbouring free blocks.
+      this.beforeGrow?.(want);
+      [ptr, cls] = this.takeFree(want);
+      if (ptr === undefined && this.counters.freeBytes >= want) {
+        this.coalesce();
+        [ptr, cls] = this.takeFree(want);
+      }
     }
     if (ptr !== undefined) {
       this.counters.reused++;
@@ -99,7 +108,48 @@ export class WasmHeap {
       const ptr = this.free.get(c)?.pop();
       if (ptr !== undefined) return [ptr, c];
     }
+    for (let i = 0; i < this.spans.length; i++) {
+      const s = this.spans[i]!;
+      if (s.size < cls) continue;
+      const ptr = s.ptr;
+      s.ptr += cls;
+      s.size -= cls;
+      if (s.size === 0) this.spans.splice(i, 1);
+      return [ptr, cls];
+    }
     return [undefined, cls];
+  }
+
+  /**
+   * Merges every free block with its free neighbours into spans (and gives a span
+   * that ends at the top back to it), so a workload whose sizes changed reuses the
+   * memory the old sizes left behind instead of growing it. Runs only when the memory
+   * would otherwise grow.
+   */
+  private coalesce(): void {
+    const blocks = [...this.spans];
+    for (const [cls, list] of this.free) {
+      for (const ptr of list) {
+        blocks.push({ ptr, size: cls });
+        this.blockClass.delete(ptr);
+      }
+    }
+    this.free.clear();
+    blocks.sort((a, b) => a.ptr - b.ptr);
+    const merged: { ptr: number; size: number }[] = [];
+    for (const b of blocks) {
+      const last = merged[merged.length - 1];
+      if (last && last.ptr + last.size === b.ptr) last.size += b.size;
+      else merged.push({ ...b });
+    }
+    const tail = merged[merged.length - 1];
+    if (tail && tail.ptr + tail.size === this.top) {
+      this.top = tail.ptr;
+      this.counters.freeBytes -= tail.size;
+      merged.pop();
+    }
+    this.spans = merged;
+    this.counters.coalesced++;
   }
 
   /** Returns a block to its free list. Freeing an address twice is an error. */
@@ -171,6 +221,7 @@ export class WasmHeap {
       reused: this.counters.reused,
       fresh: this.counters.fresh,
       grows: this.counters.grows,
+      coalesced: this.counters.coalesced,
     };
   }
 }
