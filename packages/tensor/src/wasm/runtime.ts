@@ -63,6 +63,8 @@ export class WasmRuntime {
   /** Emit relaxed-SIMD fused multiply-adds (only when the engine has them). */
   readonly relaxed: boolean;
   private readonly cache = new Map<string, KernelExports>();
+  /** The hit count at each kernel's last use. */
+  private readonly used = new WeakMap<KernelExports, number>();
   private counters = { compiled: 0, evicted: 0, hits: 0 };
 
   constructor(opts: { relaxed: boolean; cacheLimit: number; heap?: WasmHeap }) {
@@ -109,11 +111,15 @@ export class WasmRuntime {
   kernel(key: string, build: (m: ModuleBuilder) => void): KernelExports {
     const hit = this.cache.get(key);
     if (hit) {
-      // Map order is insertion order: re-insert to mark as most recently used.
-      this.cache.delete(key);
-      this.cache.set(key, hit);
       this.counters.hits++;
-      return this.profiled(key, hit);
+      // Map order is insertion order: re-insert to mark as most recently used — but only
+      // once the entry has aged (a re-insert per call would hash the key twice more).
+      if ((this.used.get(hit) ?? 0) < this.counters.hits - this.cacheLimit) {
+        this.cache.delete(key);
+        this.cache.set(key, hit);
+      }
+      this.used.set(hit, this.counters.hits);
+      return this.profile ? this.profiled(key, hit) : hit;
     }
     const m = new ModuleBuilder().importMemory(this.heap.importDescriptor);
     build(m);
