@@ -204,7 +204,7 @@ export function runMap(rt: WasmRuntime, plan: Plan, root: Expr, out: Accessor): 
       };
       if (simd) {
         // Unrolled: several vectors per pointer bump, addressed by load/store offsets.
-        for (const unroll of opCount(root) <= 4 ? [4, 1] : [1]) {
+        for (const unroll of opCount(root) <= 2 ? [8, 1] : opCount(root) <= 4 ? [4, 1] : [1]) {
           f.block((exit) => f.loop((top) => {
             f.local.get(j);
             f.i32.const(4 * unroll);
