@@ -22,6 +22,8 @@ import type { HeapStats } from './heap';
  */
 
 export interface WasmBackendOptions {
+  /** Registry name (default 'wasm'); another instance has a heap and kernel cache of its own. */
+  name?: string;
   /**
    * Emit relaxed-SIMD fused multiply-adds: true (fails to start where the engine lacks
    * them), false (plain SIMD), or 'auto' (default: when the engine has them).
@@ -93,7 +95,7 @@ function distinctOps(acc: readonly Access<WasmBuffer>[]): number {
 }
 
 export class WasmBackend implements Backend {
-  readonly name = 'wasm';
+  readonly name: string;
   private runtime: WasmRuntime | null = null;
   private initError: BackendError | null = null;
   private readonly relaxedOption: boolean | 'auto';
@@ -106,6 +108,7 @@ export class WasmBackend implements Backend {
   private allocatedSinceCollect = 0;
 
   constructor(options: WasmBackendOptions = {}) {
+    this.name = options.name ?? 'wasm';
     const envRelaxed = envVar('TSGRAD_WASM_RELAXED');
     this.relaxedOption = options.relaxedSimd ?? (envRelaxed === '1' ? true : envRelaxed === '0' ? false : 'auto');
     this.fuse = options.fuse ?? envVar('TSGRAD_WASM_FUSE') !== '0';
@@ -271,7 +274,7 @@ export class WasmBackend implements Backend {
   }
 
   private check(st: Storage, what = 'this tensor'): WasmStorage {
-    if (st.backend !== this) throw new BackendError(`wasm backend: storage of backend '${st.backend.name}' passed to 'wasm'`);
+    if (st.backend !== this) throw new BackendError(`wasm backend: storage of backend '${st.backend.name}' passed to '${this.name}'`);
     const w = st as WasmStorage;
     if (w.disposed) {
       throw new BackendError(`wasm backend: ${what} (or a tensor sharing its storage) was disposed; it cannot be used any more`);
