@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BackendError, backendInfo, gather, getBackend, listBackends, manualSeed, randn, registerBackend, setBackend, tensor, zeros,
+  hostBackend, resetTransferStats, transferStats,
 } from '@tsgrad/tensor';
 import { crossEntropy } from '@tsgrad/nn';
 import { GpuBackend, GPU_MODES, chooseMode, gpu, modeAvailability, setGpuMode } from './index';
@@ -62,26 +63,30 @@ describe('registration and modes', () => {
   });
 });
 
-describe('dtypes: float32 (and bool) on the gpu, float64 and int32 on the CPU', () => {
-  it('float64 and int32 tensors are created on and computed by the CPU backend', () => {
+describe('dtypes: float32 (and bool) on the gpu, int32 on the host (WebAssembly), float64 on the CPU', () => {
+  it('int32 tensors live on the host backend, float64 on the CPU reference; moves are counted', () => {
+    const host = hostBackend().name;
+    expect(host).toBe('wasm'); // Node ≥ 20.19 runs WebAssembly SIMD
     const f64 = tensor([1, 2, 3], { dtype: 'float64' });
     const i32 = tensor([1, 2, 3], { dtype: 'int32' });
     const f32 = tensor([1, 2, 3]);
     expect(f64.device).toBe('cpu');
-    expect(i32.device).toBe('cpu');
+    expect(i32.device).toBe(host);
     expect(f32.device).toBe('gpu');
     expect(f64.exp().device).toBe('cpu');
     expect(f64.sum().device).toBe('cpu');
-    expect(i32.add(1).device).toBe('cpu');
+    expect(i32.add(1).device).toBe(host);
     expect(i32.sum().dtype).toBe('int32');
     expect(f32.gt(1).device).toBe('gpu');
-    // Promotion to float64 moves the float32 operand to the CPU.
+    // Promotion to float64 moves the float32 operand to the CPU: one counted transfer.
+    resetTransferStats();
     const mixed = f32.add(f64);
+    expect(transferStats()).toEqual({ count: 1, bytes: 3 * 4 });
     expect(mixed.dtype).toBe('float64');
     expect(mixed.device).toBe('cpu');
     expect(Array.from(mixed.dataSync())).toEqual([2, 4, 6]);
-    // A cast to int32 runs on the CPU; back to float32 returns to the gpu on the next op.
-    expect(f32.to('int32').device).toBe('cpu');
+    // A cast to int32 runs on the host; back to float32 returns to the gpu on the next op.
+    expect(f32.to('int32').device).toBe(host);
     expect(f32.to('float64').device).toBe('cpu');
     expect(gpu.supportsDType('float64')).toBe(false);
     expect(gpu.supportsDType('int32')).toBe(false);
@@ -145,11 +150,11 @@ describe('data stays on the device', () => {
     expect(gpu.stats().readbacks).toBe(0);
   });
 
-  it('small ops run on the CPU when minElements says the CPU is faster', () => {
+  it('small ops run on the host (WebAssembly) when minElements says the host is faster', () => {
     const x = tensor(values(100, 4));
     gpu.minElements = 1000;
     try {
-      expect(x.exp().device).toBe('cpu');
+      expect(x.exp().device).toBe(hostBackend().name);
       const big = tensor(values(2000, 5));
       expect(big.exp().device).toBe('gpu');
     } finally {

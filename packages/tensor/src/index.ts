@@ -38,6 +38,7 @@ export { CpuBackend, CpuStorage } from './cpu/cpu-backend';
 export { WasmBackend, WasmStorage, type WasmBackendOptions, type WasmStats } from './wasm/wasm-backend';
 export { wasm } from './wasm/register';
 export { evaluate } from './ops/evaluate';
+export { hostBackend, transferStats, resetTransferStats } from './ops/dispatch';
 export { broadcastShapes, contiguousStrides, isContiguous, numelOf } from './shape';
 export {
   LazyNode, sourceOfNode, opsOf, opName, nextGraphId,

@@ -1,14 +1,34 @@
-import { cpuBackend, getBackend, type Backend, type KernelName, type Storage, type View } from '../backend';
+import { cpuBackend, getBackend, getBackendByName, listBackends, type Backend, type KernelName, type Storage, type View } from '../backend';
 import { scalarDType, type DType, type TypedArray } from '../dtype';
 import { contiguousStrides, type Shape } from '../shape';
 import { Tensor } from '../tensor';
 import { record } from '../autograd/node';
 
 /**
+ * The host: where work the active device leaves goes (int32 labels, small tensors,
+ * kernels it lacks). The WebAssembly backend when it runs here and a device other
+ * than the JS reference is active; the JS reference otherwise (float64 always ends
+ * there: nothing else holds it).
+ */
+export function hostBackend(): Backend {
+  const active = getBackend();
+  if (active.name === 'cpu') return cpuBackend();
+  if (active.name === 'wasm') return active;
+  const wasm = listBackends().includes('wasm') ? getBackendByName('wasm') : null;
+  if (!wasm) return cpuBackend();
+  try {
+    wasm.activate?.();
+    return wasm;
+  } catch {
+    return cpuBackend();
+  }
+}
+
+/**
  * Chooses where a kernel runs: the backend the inputs live on when it supports the
- * kernel for these dtypes, otherwise the active backend, otherwise the CPU reference.
- * Inputs living elsewhere are moved (read back and uploaded) — the only place data
- * crosses backends.
+ * kernel for these dtypes, otherwise the active backend, otherwise the host
+ * (`hostBackend`), otherwise the CPU reference. Inputs living elsewhere are moved
+ * (read back and uploaded) — the only place data crosses backends (`transferStats`).
  */
 export function pickBackend(kernel: KernelName, inputs: readonly View[], outDtype?: DType): Backend {
   const dtypes = inputs.map((v) => v.dtype);
@@ -23,13 +43,29 @@ export function pickBackend(kernel: KernelName, inputs: readonly View[], outDtyp
   if (home && home.supports(kernel, dtypes, inputs)) return home;
   const active = getBackend();
   if (!home && active.name !== 'cpu' && active.supports(kernel, dtypes, inputs)) return active;
+  const host = hostBackend();
+  if (host !== home && host.name !== 'cpu' && host.supports(kernel, dtypes, inputs)) return host;
   return cpuBackend();
+}
+
+const transfers = { count: 0, bytes: 0 };
+
+/** Views moved between backends by ops so far (count and bytes; the user's own reads are not counted). */
+export function transferStats(): { count: number; bytes: number } {
+  return { ...transfers };
+}
+
+export function resetTransferStats(): void {
+  transfers.count = 0;
+  transfers.bytes = 0;
 }
 
 /** The view with its data on `backend` (same logical elements; contiguous if it moved). */
 export function onBackend(v: View, backend: Backend): View {
   if (v.storage.backend === backend) return v;
   const host = v.storage.backend.read(v);
+  transfers.count++;
+  transfers.bytes += host.byteLength;
   return {
     storage: backend.fromTypedArray(host, v.dtype),
     shape: v.shape,
@@ -50,7 +86,9 @@ export function runKernel(
 /** The backend new tensors of `dtype` are created on. */
 export function creationBackend(dtype: DType): Backend {
   const b = getBackend();
-  return b.supportsDType(dtype) ? b : cpuBackend();
+  if (b.supportsDType(dtype)) return b;
+  const host = hostBackend();
+  return host.supportsDType(dtype) ? host : cpuBackend();
 }
 
 export function fromStorage(storage: Storage, shape: Shape, dtype: DType): Tensor {
