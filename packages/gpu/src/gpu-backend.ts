@@ -1,5 +1,5 @@
 import {
-  BackendError, cpuBackend, foldConstants, isContiguous, numelOf,
+  BackendError, binaryOp, cpuBackend, foldConstants, isContiguous, numelOf, unaryOp,
   type Backend, type BinaryOp, type DType, type KernelName, type ReduceOp, type Storage, type TypedArray, type UnaryOp, type View,
 } from '@tsgrad/tensor';
 import { GPU, type DeviceArray, type GpuInstance, type GpuKernel } from './gpujs';
@@ -641,12 +641,11 @@ export class GpuBackend implements Backend {
   }
 
   unary(op: UnaryOp, x: View, outDtype: DType): Storage {
-    return this.elementwise({ kind: 'unary', op, toBool: outDtype === 'bool' && x.dtype !== 'bool' }, [x], x.shape, outDtype);
+    return this.elementwise(unaryOp(op, x.dtype, outDtype), [x], x.shape, outDtype);
   }
 
   binary(op: BinaryOp, a: View, b: View, outShape: readonly number[], outDtype: DType): Storage {
-    const cmp = op === 'eq' || op === 'ne' || op === 'lt' || op === 'le' || op === 'gt' || op === 'ge';
-    return this.elementwise({ kind: 'binary', op, toBool: outDtype === 'bool' && !cmp }, [a, b], outShape, outDtype);
+    return this.elementwise(binaryOp(op, outDtype), [a, b], outShape, outDtype);
   }
 
   where(cond: View, a: View, b: View, outShape: readonly number[], outDtype: DType): Storage {

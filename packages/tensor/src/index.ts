@@ -41,7 +41,7 @@ export { evaluate } from './ops/evaluate';
 export { hostBackend, transferStats, resetTransferStats } from './ops/dispatch';
 export { broadcastShapes, contiguousStrides, isContiguous, numelOf } from './shape';
 export {
-  LazyNode, sourceOfNode, opsOf, opName, nextGraphId,
+  LazyNode, sourceOfNode, opsOf, opName, nextGraphId, unaryOp, binaryOp,
   type ElementwiseOp, type Source as FusionSource, type Access as FusionAccess,
 } from './fusion/graph';
 export { foldConstants } from './fusion/fold';

@@ -25,6 +25,17 @@ export type ElementwiseOp =
    */
   | { kind: 'scatter'; dim: number; indexShape: readonly number[] };
 
+/** The recorded form of a unary op (`toBool`: a cast of a non-bool input to bool). */
+export function unaryOp(op: UnaryOp, inDtype: DType, outDtype: DType): ElementwiseOp {
+  return { kind: 'unary', op, toBool: outDtype === 'bool' && inDtype !== 'bool' };
+}
+
+/** The recorded form of a binary op (`toBool`: a bool result that is not a comparison's). */
+export function binaryOp(op: BinaryOp, outDtype: DType): ElementwiseOp {
+  const cmp = op === 'eq' || op === 'ne' || op === 'lt' || op === 'le' || op === 'gt' || op === 'ge';
+  return { kind: 'binary', op, toBool: outDtype === 'bool' && !cmp };
+}
+
 export function opName(what: ElementwiseOp): string {
   if (what.kind === 'scatter') return `scatter:${what.dim}:${what.indexShape.join('x')}`;
   return what.kind === 'where' ? 'where' : `${what.op}${what.toBool ? '>bool' : ''}`;

@@ -374,6 +374,44 @@ export function runReduce(rt: WasmRuntime, plan: Plan, root: Expr, nReduced: num
   if (scratch) rt.heap.release(scratch);
 }
 
+/**
+ * Walks a run of `n` outputs along the kept dim: four at a time while four remain,
+ * then one at a time. `step(mode)` handles one group; `bumps` advance each pointer
+ * (`cur[k]`) by a group — four elements of `elem(k)` bytes, or the run's byte stride.
+ */
+function emitKeptRun(
+  f: FunctionBuilder, fr: Frame, n: Local, cur: readonly Local[], classes: readonly string[],
+  elem: (k: number) => number, gk: number, step: (mode: Mode) => void,
+): void {
+  const j = f.addLocal('i32');
+  f.i32.const(0);
+  f.local.set(j);
+  for (const mode of ['vector', 'lane'] as const) {
+    const w = mode === 'vector';
+    f.block((exit) => f.loop((top) => {
+      f.local.get(j);
+      if (w) {
+        f.i32.const(4);
+        f.i32.add();
+        f.local.get(n);
+        f.i32.gt_u();
+      } else {
+        f.local.get(n);
+        f.i32.ge_u();
+      }
+      f.brIf(exit);
+      step(mode);
+      cur.forEach((c, k) => {
+        if (classes[k] === 'bcast') return;
+        if (w) bump(f, c, 4 * elem(k));
+        else bump(f, c, fr.acc[k]!.strides[gk - 1]!);
+      });
+      bump(f, j, w ? 4 : 1);
+      f.br(top);
+    }));
+  }
+}
+
 /** Kept runs at least this long reduce in column order (below, lanes across outputs). */
 const COLUMN_MIN_RUN = 64;
 
@@ -394,34 +432,7 @@ function emitCols(
     nest(fr, dims, all, ptrs, (cur) => {
       // Operands broadcast along the kept run (a class index) are loaded once per run.
       const hoisted = hoist(f, plan.leaves, classes.slice(1), (l) => cur[l.slot]!);
-      const j = f.addLocal('i32');
-      f.i32.const(0);
-      f.local.set(j);
-      const nIn = fr.n[gk - 1]!;
-      for (const mode of ['vector', 'lane'] as const) {
-        const w = mode === 'vector';
-        f.block((exit) => f.loop((top) => {
-          f.local.get(j);
-          if (w) {
-            f.i32.const(4);
-            f.i32.add();
-            f.local.get(nIn);
-            f.i32.gt_u();
-          } else {
-            f.local.get(nIn);
-            f.i32.ge_u();
-          }
-          f.brIf(exit);
-          body(mode, cur, hoisted);
-          cur.forEach((c, k) => {
-            if (classes[k] === 'bcast') return;
-            if (w) bump(f, c, 4 * elem(k));
-            else bump(f, c, fr.acc[k]!.strides[gk - 1]!);
-          });
-          bump(f, j, w ? 4 : 1);
-          f.br(top);
-        }));
-      }
+      emitKeptRun(f, fr, fr.n[gk - 1]!, cur, classes, elem, gk, (mode) => body(mode, cur, hoisted));
     });
   };
   const ctxOf = (cur: Local[], hoisted: Map<LeafExpr, Local>): EmitContext => ({
@@ -502,9 +513,6 @@ function emitLanes(
   const leaves = plan.leaves.map((_, i) => i + 1);
   const tmp = () => f.addLocal('v128');
   nest(fr, range(0, gk - 1), all, start, (cur) => {
-    const j = f.addLocal('i32');
-    f.i32.const(0);
-    f.local.set(j);
     const nIn = fr.n[gk - 1]!;
     /** One group of outputs (4 in vector mode, 1 splatted in lane mode). */
     const group = (mode: Mode) => {
@@ -586,10 +594,7 @@ function emitLanes(
             f.f64x2.add();
             f.local.set(lo);
             f.local.get(hi);
-            f.local.get(v);
-            f.local.get(v);
-            f.i8x16.shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]);
-            f.f64x2.promote_low_f32x4();
+            pushHigh64(f, v);
             f.f64x2.add();
             f.local.set(hi);
           });
@@ -651,32 +656,8 @@ function emitLanes(
       emitConvert(f, dom, outDtype);
       emitStore(f, outDtype, mode, tmp);
     };
-    const loop = (mode: Mode) => {
-      const w = mode === 'vector';
-      f.block((exit) => f.loop((top) => {
-        f.local.get(j);
-        if (w) {
-          f.i32.const(4);
-          f.i32.add();
-          f.local.get(nIn);
-          f.i32.gt_u();
-        } else {
-          f.local.get(nIn);
-          f.i32.ge_u();
-        }
-        f.brIf(exit);
-        group(mode);
-        cur.forEach((c, k) => {
-          if (classes[k] === 'bcast') return;
-          if (w) bump(f, c, 4 * elemBytes(k === 0 ? outDtype : plan.leaves[k - 1]!.dtype));
-          else bump(f, c, fr.acc[k]!.strides[gk - 1]!);
-        });
-        bump(f, j, w ? 4 : 1);
-        f.br(top);
-      }));
-    };
-    loop('vector');
-    loop('lane');
+    const elem = (k: number) => elemBytes(k === 0 ? outDtype : plan.leaves[k - 1]!.dtype);
+    emitKeptRun(f, fr, nIn, cur, classes, elem, gk, group);
   });
 }
 
@@ -897,10 +878,7 @@ function emitRow(
         f.local.get(acc);
         f.f64x2.promote_low_f32x4();
         f.f64x2.add();
-        f.local.get(acc);
-        f.local.get(acc);
-        f.i8x16.shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]);
-        f.f64x2.promote_low_f32x4();
+        pushHigh64(f, acc);
         f.f64x2.add();
         f.local.set(total);
       } else fold(total, () => f.local.get(acc));
@@ -1001,6 +979,14 @@ function emitBetter(f: FunctionBuilder, op: 'argmax' | 'argmin', float: boolean,
   F.eq();
   (vec ? f.v128.and : f.i32.and)();
   (vec ? f.v128.or : f.i32.or)();
+}
+
+/** Pushes lanes 2 and 3 of the f32x4 in `v` as an f64x2 (lanes 0 and 1: promote_low_f32x4). */
+function pushHigh64(f: FunctionBuilder, v: Local): void {
+  f.local.get(v);
+  f.local.get(v);
+  f.i8x16.shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]);
+  f.f64x2.promote_low_f32x4();
 }
 
 /** Op nodes in an expression (shared ones once). */

@@ -2,7 +2,7 @@ import type { Backend, BinaryOp, KernelName, ReduceOp, Storage, UnaryOp, View } 
 import { allocTyped, type DType, type TypedArray } from '../dtype';
 import { BackendError } from '../errors';
 import { foldConstants } from '../fusion/fold';
-import { LazyNode, opsOf, sourceOfNode, type Access, type ElementwiseOp, type Source } from '../fusion/graph';
+import { LazyNode, binaryOp, opsOf, sourceOfNode, unaryOp, type Access, type ElementwiseOp, type Source } from '../fusion/graph';
 import { cleanupSome, envVar, syncCollector } from '../memory/sync-gc';
 import { coalesce, contiguousStrides, isContiguous, numelOf } from '../shape';
 import { canEmit } from './emit';
@@ -379,20 +379,9 @@ export class WasmBackend implements Backend {
       return out;
     }
     const c = coalesce(view.shape, [view.strides]);
-    const shape = c.shape;
-    const strides = c.strides[0]!;
-    const nd = shape.length;
-    const idx = new Array<number>(nd).fill(0);
-    let p = base + view.offset;
-    for (let i = 0; i < n; i++) {
-      out[i] = src[p]!;
-      for (let d = nd - 1; d >= 0; d--) {
-        p += strides[d]!;
-        if (++idx[d]! < shape[d]!) break;
-        p -= strides[d]! * shape[d]!;
-        idx[d] = 0;
-      }
-    }
+    WasmBackend.walk(c.shape, c.strides, [base + view.offset], (i, at) => {
+      out[i] = src[at[0]!]!;
+    });
     return out;
   }
 
@@ -445,12 +434,11 @@ export class WasmBackend implements Backend {
   }
 
   unary(op: UnaryOp, x: View, outDtype: DType): Storage {
-    return this.elementwise({ kind: 'unary', op, toBool: outDtype === 'bool' && x.dtype !== 'bool' }, [x], x.shape, outDtype);
+    return this.elementwise(unaryOp(op, x.dtype, outDtype), [x], x.shape, outDtype);
   }
 
   binary(op: BinaryOp, a: View, b: View, outShape: readonly number[], outDtype: DType): Storage {
-    const cmp = op === 'eq' || op === 'ne' || op === 'lt' || op === 'le' || op === 'gt' || op === 'ge';
-    return this.elementwise({ kind: 'binary', op, toBool: outDtype === 'bool' && !cmp }, [a, b], outShape, outDtype);
+    return this.elementwise(binaryOp(op, outDtype), [a, b], outShape, outDtype);
   }
 
   where(cond: View, a: View, b: View, outShape: readonly number[], outDtype: DType): Storage {
@@ -651,7 +639,7 @@ export class WasmBackend implements Backend {
       // A recorded copy: computed (fused into its consumer) when needed.
       const a = this.access(src);
       this.capture([a]);
-      const node = new LazyNode<WasmBuffer>({ kind: 'unary', op: 'copy', toBool: false }, [...dst.shape], [a], 1 + opsOf(a.src), n, dst.dtype, [src.dtype]);
+      const node = new LazyNode<WasmBuffer>(unaryOp('copy', src.dtype, dst.dtype), [...dst.shape], [a], 1 + opsOf(a.src), n, dst.dtype, [src.dtype]);
       this.replace(d, { node });
       if (!this.fuse || node.ops > MAX_FUSED_OPS) this.materialize(d);
       return;
