@@ -5,18 +5,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, USAGE, type CliOptions } from './lib/cli';
-import { maxRelError, snapshot } from './lib/check';
-import { collectGarbage, loadAverage, machine } from './lib/env';
-import { fmtMs, resultsTable, targetsTable, notes } from './lib/format';
-import { header, renderMarkdown } from './lib/report';
-import type { BenchResults, CellResult, ColumnInfo, RowResult } from './lib/results';
-import { evaluateTargets } from './lib/targets';
-import { FULL, QUICK, measure, type TimingOptions } from './lib/timing';
-import type { Column, Workload } from './lib/types';
-import { BASELINE_COLUMN, COLUMNS } from './peers/columns';
-import { packageVersion } from './peers/versions';
-import { WORKLOADS } from './workloads/index';
+import { parseArgs, USAGE, type CliOptions } from './lib/cli.js';
+import { maxRelError, snapshot } from './lib/check.js';
+import { collectGarbage, loadAverage, machine } from './lib/env.js';
+import { fmtMs, resultsTable, targetsTable, notes } from './lib/format.js';
+import { header, renderMarkdown } from './lib/report.js';
+import type { BenchResults, CellResult, ColumnInfo, RowResult } from './lib/results.js';
+import { evaluateTargets } from './lib/targets.js';
+import { FULL, QUICK, measure, type TimingOptions } from './lib/timing.js';
+import type { Column, Workload } from './lib/types.js';
+import { BASELINE_COLUMN, COLUMNS } from './peers/columns.js';
+import { packageVersion } from './peers/versions.js';
+import { WORKLOADS } from './workloads/index.js';
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 /**

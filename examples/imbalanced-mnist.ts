@@ -8,19 +8,19 @@
  *   npx tsx examples/imbalanced-mnist.ts --help
  */
 import { Linear, ReLU, Sequential } from '@tsgrad/nn';
-import { integerFlag, integerListFlag, numberFlag } from './lib/cli';
-import { CLASSIFICATION_LOSSES, DEFAULT_GAMMA } from './lib/classification-losses';
-import { writeClassificationOutputs } from './lib/classification-outputs';
-import { majorityBaseline } from './lib/classification-report';
-import { commonFlags, gammaLrFlag } from './lib/common-flags';
-import { selectBackend } from './lib/backend';
-import { takeRows } from './lib/batches';
-import { longTailSplit } from './lib/long-tail-split';
-import { runMain } from './lib/main';
-import { loadMnistDigits, MNIST_CLASSES, MNIST_PIXELS } from './lib/mnist';
-import { checkOutDir, createOutDir, defaultOutDir } from './lib/output-dir';
-import { SeededRandom } from './lib/rng';
-import { trainClassifier, type ClassifierRun } from './lib/train-classifier';
+import { integerFlag, integerListFlag, numberFlag } from './lib/cli.js';
+import { CLASSIFICATION_LOSSES, DEFAULT_GAMMA } from './lib/classification-losses.js';
+import { writeClassificationOutputs } from './lib/classification-outputs.js';
+import { majorityBaseline } from './lib/classification-report.js';
+import { commonFlags, gammaLrFlag } from './lib/common-flags.js';
+import { selectBackend } from './lib/backend.js';
+import { takeRows } from './lib/batches.js';
+import { longTailSplit } from './lib/long-tail-split.js';
+import { runMain } from './lib/main.js';
+import { loadMnistDigits, MNIST_CLASSES, MNIST_PIXELS } from './lib/mnist.js';
+import { checkOutDir, createOutDir, defaultOutDir } from './lib/output-dir.js';
+import { SeededRandom } from './lib/rng.js';
+import { trainClassifier, type ClassifierRun } from './lib/train-classifier.js';
 
 const NAME = 'imbalanced-mnist';
 const TEST_PER_CLASS = 200;

@@ -7,19 +7,19 @@
  *   npx tsx examples/spirals.ts --help
  */
 import { Linear, ReLU, Sequential } from '@tsgrad/nn';
-import { selectBackend } from './lib/backend';
-import { decisionRegionsChart } from './lib/charts/decision-regions';
-import { integerFlag, numberFlag, UsageError } from './lib/cli';
-import { CLASSIFICATION_LOSSES, DEFAULT_GAMMA } from './lib/classification-losses';
-import { writeClassificationOutputs } from './lib/classification-outputs';
-import { majorityBaseline, type NamedChart } from './lib/classification-report';
-import { commonFlags, gammaLrFlag } from './lib/common-flags';
-import { decisionGrid } from './lib/decision-grid';
-import { runMain } from './lib/main';
-import { checkOutDir, createOutDir, defaultOutDir } from './lib/output-dir';
-import { SeededRandom } from './lib/rng';
-import { shuffleSet, spiralPoints } from './lib/spiral-data';
-import { trainClassifier, type ClassifierRun } from './lib/train-classifier';
+import { selectBackend } from './lib/backend.js';
+import { decisionRegionsChart } from './lib/charts/decision-regions.js';
+import { integerFlag, numberFlag, UsageError } from './lib/cli.js';
+import { CLASSIFICATION_LOSSES, DEFAULT_GAMMA } from './lib/classification-losses.js';
+import { writeClassificationOutputs } from './lib/classification-outputs.js';
+import { majorityBaseline, type NamedChart } from './lib/classification-report.js';
+import { commonFlags, gammaLrFlag } from './lib/common-flags.js';
+import { decisionGrid } from './lib/decision-grid.js';
+import { runMain } from './lib/main.js';
+import { checkOutDir, createOutDir, defaultOutDir } from './lib/output-dir.js';
+import { SeededRandom } from './lib/rng.js';
+import { shuffleSet, spiralPoints } from './lib/spiral-data.js';
+import { trainClassifier, type ClassifierRun } from './lib/train-classifier.js';
 
 const NAME = 'spirals';
 const TRAIN_PER_ARM = 400;

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, ROOT, runExample, tempDir } from './examples-helpers';
+import { removeTempDirs, ROOT, runExample, tempDir } from './examples-helpers.js';
 
 afterAll(removeTempDirs);
 

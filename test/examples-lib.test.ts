@@ -1,13 +1,13 @@
 /** The examples' shared helpers: metrics against hand-computed values, CLI parsing, seeded randomness. */
 import { describe, expect, it } from 'vitest';
-import { averagePrecision, precisionRecallCurve } from '../examples/lib/average-precision';
-import { summarize } from '../examples/lib/classification-metrics';
-import { choiceListFlag, integerFlag, numberFlag, parseCommandLine, UsageError } from '../examples/lib/cli';
-import { confusionMatrix } from '../examples/lib/confusion-matrix';
-import { longTailSplit } from '../examples/lib/long-tail-split';
-import { lossSpread } from '../examples/lib/loss-spread';
-import { SeededRandom } from '../examples/lib/rng';
-import { formatTable, markdownTable } from '../examples/lib/table';
+import { averagePrecision, precisionRecallCurve } from '../examples/lib/average-precision.js';
+import { summarize } from '../examples/lib/classification-metrics.js';
+import { choiceListFlag, integerFlag, numberFlag, parseCommandLine, UsageError } from '../examples/lib/cli.js';
+import { confusionMatrix } from '../examples/lib/confusion-matrix.js';
+import { longTailSplit } from '../examples/lib/long-tail-split.js';
+import { lossSpread } from '../examples/lib/loss-spread.js';
+import { SeededRandom } from '../examples/lib/rng.js';
+import { formatTable, markdownTable } from '../examples/lib/table.js';
 
 describe('classification metrics', () => {
   it('match hand-computed precision, recall, F1, macro-F1 and balanced accuracy', () => {
@@ -125,7 +125,7 @@ describe('tables', () => {
 
 describe('selectBackend', () => {
   it('turns a missing @tsgrad/gpu into a one-line usage error', async () => {
-    const { selectBackend } = await import('../examples/lib/backend');
+    const { selectBackend } = await import('../examples/lib/backend.js');
     const missing = Object.assign(new Error("Cannot find package '@tsgrad/gpu' imported from x.ts"), { code: 'ERR_MODULE_NOT_FOUND' });
     await expect(selectBackend('gpu', () => Promise.reject(missing))).rejects.toThrow(
       new UsageError('--backend gpu: the gpu backend is not installed (package @tsgrad/gpu not found); install it or use --backend cpu'),
@@ -135,7 +135,7 @@ describe('selectBackend', () => {
   });
 
   it('selects the cpu backend', async () => {
-    const { selectBackend } = await import('../examples/lib/backend');
+    const { selectBackend } = await import('../examples/lib/backend.js');
     expect(await selectBackend('cpu')).toMatch(/^cpu/);
   });
 });

@@ -5,7 +5,7 @@
  * the same seed gives the same numbers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkOutputs, outputFiles, removeTempDirs, runExample, tempDir, type ScriptResult } from './examples-helpers';
+import { checkOutputs, outputFiles, removeTempDirs, runExample, tempDir, type ScriptResult } from './examples-helpers.js';
 
 afterAll(removeTempDirs);
 

@@ -1,5 +1,5 @@
 /** Cross-library correctness: every column's first results against a reference column. */
-import type { Outputs } from './types';
+import type { Outputs } from './types.js';
 
 /** Host copies, so later iterations (in-place updates, reused buffers) cannot change them. */
 export function snapshot(outputs: Outputs): Float64Array[] {

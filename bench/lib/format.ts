@@ -1,5 +1,5 @@
 /** Number formatting and the results table, as aligned Markdown (readable in a terminal too). */
-import { gflops, ratio, type BenchResults, type CellResult, type RowResult } from './results';
+import { gflops, ratio, type BenchResults, type CellResult, type RowResult } from './results.js';
 
 /** Three significant digits, no exponent for the ranges we see (0.0123 … 12345). */
 export function fmtMs(ms: number): string {

@@ -5,9 +5,9 @@
  * place so the workload files read as the maths.
  */
 import { evaluate, getBackend, tensor, type Tensor } from '@tsgrad/tensor';
-import { tf, tfLeakGuard } from '../peers/tfjs';
-import { jax, jaxArray, type JaxArray } from '../peers/jax';
-import type { Impl, LibraryId, Outputs, Workload } from './types';
+import { tf, tfLeakGuard } from '../peers/tfjs.js';
+import { jax, jaxArray, type JaxArray } from '../peers/jax.js';
+import type { Impl, LibraryId, Outputs, Workload } from './types.js';
 
 export interface HostInput {
   data: Float32Array | Int32Array;

@@ -1,6 +1,6 @@
 /** The Markdown report (results/*.md) and the console summary share this text. */
-import { notes, resultsTable, targetsTable } from './format';
-import type { BenchResults } from './results';
+import { notes, resultsTable, targetsTable } from './format.js';
+import type { BenchResults } from './results.js';
 
 export function readbackPolicy(readback: boolean): string {
   return readback

@@ -1,5 +1,5 @@
 /** What one run measured, in the form written to results/*.json. */
-import type { Stats } from './timing';
+import type { Stats } from './timing.js';
 
 export type CellStatus = 'ok' | 'n/a' | 'error' | 'skipped';
 

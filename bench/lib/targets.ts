@@ -4,7 +4,7 @@
  * the WebAssembly-backend targets on `tsgrad-wasm`. Goals are stated as issued; a
  * miss is reported with the speed-up still needed, never hidden by a looser goal.
  */
-import { gflops, medianOf, ratio, type RowResult, type TargetResult } from './results';
+import { gflops, medianOf, ratio, type RowResult, type TargetResult } from './results.js';
 
 type Evaluation = Omit<TargetResult, 'target' | 'workload' | 'column'>;
 

@@ -3,9 +3,9 @@
  * implementations live with the workloads and are picked by `library`.
  */
 import { backendInfo, setBackend } from '@tsgrad/tensor';
-import type { Column } from '../lib/types';
-import { describeTfBackend, useTfBackend } from './tfjs';
-import { describeJax, initJax } from './jax';
+import type { Column } from '../lib/types.js';
+import { describeTfBackend, useTfBackend } from './tfjs.js';
+import { describeJax, initJax } from './jax.js';
 
 async function attempt(init: () => Promise<void>): Promise<{ ok: true } | { ok: false; reason: string }> {
   try {

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import path from 'node:path';
-import { packageDir } from './versions';
+import { packageDir } from './versions.js';
 
 export { tf };
 

@@ -10,12 +10,12 @@
  * scatter input is not imm").
  */
 import { tensor } from '@tsgrad/tensor';
-import { jax, np, type JaxArray } from '../peers/jax';
-import { tf } from '../peers/tfjs';
-import { labels, normal, oneHot } from '../lib/data';
-import { softmaxCrossEntropyLoop } from '../lib/loops';
-import { jaxValueAndGradImpl, opWorkload, tfValueAndGradImpl, tsgradFinish, type HostInput } from '../lib/op-workload';
-import type { Workload } from '../lib/types';
+import { jax, np, type JaxArray } from '../peers/jax.js';
+import { tf } from '../peers/tfjs.js';
+import { labels, normal, oneHot } from '../lib/data.js';
+import { softmaxCrossEntropyLoop } from '../lib/loops.js';
+import { jaxValueAndGradImpl, opWorkload, tfValueAndGradImpl, tsgradFinish, type HostInput } from '../lib/op-workload.js';
+import type { Workload } from '../lib/types.js';
 
 const N = 512;
 const C = 1000;

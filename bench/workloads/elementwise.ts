@@ -1,10 +1,10 @@
 /** Elementwise ops over 1M float32 elements, and a row-broadcast add. */
-import { jax, np } from '../peers/jax';
-import { tf } from '../peers/tfjs';
-import { normal } from '../lib/data';
-import { addLoop, addRowLoop, expLoop, mulLoop, sigmoidLoop } from '../lib/loops';
-import { opWorkload, type HostInput } from '../lib/op-workload';
-import type { Workload } from '../lib/types';
+import { jax, np } from '../peers/jax.js';
+import { tf } from '../peers/tfjs.js';
+import { normal } from '../lib/data.js';
+import { addLoop, addRowLoop, expLoop, mulLoop, sigmoidLoop } from '../lib/loops.js';
+import { opWorkload, type HostInput } from '../lib/op-workload.js';
+import type { Workload } from '../lib/types.js';
 
 const N = 1 << 20;
 const ROWS = 1024;

@@ -1,11 +1,11 @@
 /** Every workload, in table order. */
-import type { Workload } from '../lib/types';
-import { elementwiseWorkloads } from './elementwise';
-import { reduceWorkloads } from './reduce';
-import { matmulWorkloads } from './matmul';
-import { crossEntropyWorkloads } from './cross-entropy';
-import { mlpWorkloads } from './mlp';
-import { nnLossWorkloads } from './nn-losses';
+import type { Workload } from '../lib/types.js';
+import { elementwiseWorkloads } from './elementwise.js';
+import { reduceWorkloads } from './reduce.js';
+import { matmulWorkloads } from './matmul.js';
+import { crossEntropyWorkloads } from './cross-entropy.js';
+import { mlpWorkloads } from './mlp.js';
+import { nnLossWorkloads } from './nn-losses.js';
 
 export const WORKLOADS: readonly Workload[] = [
   ...elementwiseWorkloads,

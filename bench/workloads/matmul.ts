@@ -4,12 +4,12 @@
  * through a transpose *view* (tsgrad, jax-js) or the transpose flags (tfjs), so a
  * library that copies to contiguous first pays for it here.
  */
-import { np } from '../peers/jax';
-import { tf } from '../peers/tfjs';
-import { normal } from '../lib/data';
-import { matmulNN, matmulNT, matmulTN } from '../lib/loops';
-import { opWorkload } from '../lib/op-workload';
-import type { Workload } from '../lib/types';
+import { np } from '../peers/jax.js';
+import { tf } from '../peers/tfjs.js';
+import { normal } from '../lib/data.js';
+import { matmulNN, matmulNT, matmulTN } from '../lib/loops.js';
+import { opWorkload } from '../lib/op-workload.js';
+import type { Workload } from '../lib/types.js';
 
 type Layout = 'nn' | 'tn' | 'nt';
 

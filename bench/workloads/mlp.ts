@@ -4,12 +4,12 @@
  * the in-place update. Every library starts from the same parameters.
  */
 import { noGrad, tensor, type Tensor } from '@tsgrad/tensor';
-import { jax, jaxArray, np, type JaxArray } from '../peers/jax';
-import { tf, tfLeakGuard } from '../peers/tfjs';
-import { labels, normal, oneHot } from '../lib/data';
-import { matmulNN, matmulNT, matmulTN, softmaxCrossEntropyLoop } from '../lib/loops';
-import { jaxFinish, tsgradFinish, type HostInput } from '../lib/op-workload';
-import type { Outputs, Workload } from '../lib/types';
+import { jax, jaxArray, np, type JaxArray } from '../peers/jax.js';
+import { tf, tfLeakGuard } from '../peers/tfjs.js';
+import { labels, normal, oneHot } from '../lib/data.js';
+import { matmulNN, matmulNT, matmulTN, softmaxCrossEntropyLoop } from '../lib/loops.js';
+import { jaxFinish, tsgradFinish, type HostInput } from '../lib/op-workload.js';
+import type { Outputs, Workload } from '../lib/types.js';
 
 const BATCH = 128;
 const IN = 784;

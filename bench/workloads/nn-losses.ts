@@ -32,12 +32,12 @@
  */
 import { tensor, type Tensor } from '@tsgrad/tensor';
 import { crossEntropy, dualFocalLoss, softmaxFocalLoss } from '@tsgrad/nn';
-import { jax, jaxArray, np, type JaxArray } from '../peers/jax';
-import { tf } from '../peers/tfjs';
-import { labels, normal, oneHot } from '../lib/data';
-import { crossEntropyLoopNd, dualFocalLoop, softmaxFocalLoop } from '../lib/loops';
-import { jaxFinish, jaxValueAndGradImpl, tfValueAndGradImpl, tsgradFinish, type HostInput } from '../lib/op-workload';
-import type { Impl, LibraryId, Workload } from '../lib/types';
+import { jax, jaxArray, np, type JaxArray } from '../peers/jax.js';
+import { tf } from '../peers/tfjs.js';
+import { labels, normal, oneHot } from '../lib/data.js';
+import { crossEntropyLoopNd, dualFocalLoop, softmaxFocalLoop } from '../lib/loops.js';
+import { jaxFinish, jaxValueAndGradImpl, tfValueAndGradImpl, tsgradFinish, type HostInput } from '../lib/op-workload.js';
+import type { Impl, LibraryId, Workload } from '../lib/types.js';
 
 /** γ of both focal losses (softmaxFocalLoss' default; dualFocalLoss' default is 1). */
 const GAMMA = 2;

@@ -1,10 +1,10 @@
 /** Reductions along the last dim of [1024, 1000] (one value per row). */
-import { jax } from '../peers/jax';
-import { tf } from '../peers/tfjs';
-import { normal } from '../lib/data';
-import { rowLogSumExpLoop, rowMaxLoop, rowSumLoop } from '../lib/loops';
-import { opWorkload, type HostInput } from '../lib/op-workload';
-import type { Workload } from '../lib/types';
+import { jax } from '../peers/jax.js';
+import { tf } from '../peers/tfjs.js';
+import { normal } from '../lib/data.js';
+import { rowLogSumExpLoop, rowMaxLoop, rowSumLoop } from '../lib/loops.js';
+import { opWorkload, type HostInput } from '../lib/op-workload.js';
+import type { Workload } from '../lib/types.js';
 
 const ROWS = 1024;
 const COLS = 1000;

@@ -6,7 +6,7 @@
  * negatives that partly overlap an object (a weak copy of a class prototype); the
  * positives carry a strong, noisy copy of their class's prototype.
  */
-import type { SeededRandom } from './rng';
+import type { SeededRandom } from './rng.js';
 
 /** What an anchor is, for the loss-spread analysis. */
 export const ANCHOR_KIND = { background: 0, hardNegative: 1, positive: 2 } as const;

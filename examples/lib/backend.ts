@@ -4,8 +4,8 @@
  * reported in one line with exit code 2, never silently replaced by the CPU.
  */
 import { backendInfo, setBackend } from '@tsgrad/tensor';
-import { UsageError } from './cli';
-import type { BackendName } from './common-flags';
+import { UsageError } from './cli.js';
+import type { BackendName } from './common-flags.js';
 
 export const GPU_PACKAGE = '@tsgrad/gpu';
 

@@ -1,5 +1,5 @@
 /** Minibatches: a seeded shuffle per epoch, and copying the chosen rows out. */
-import type { SeededRandom } from './rng';
+import type { SeededRandom } from './rng.js';
 
 /** Example indices for one epoch, shuffled, in batches of `batchSize` (the last may be smaller). */
 export function shuffledBatches(numExamples: number, batchSize: number, rng: SeededRandom): Int32Array[] {

@@ -4,7 +4,7 @@
  * and a class absent from the truth has recall 0, as sklearn does with
  * zero_division=0 — so a model that ignores a class is not flattered.
  */
-import type { ConfusionMatrix } from './confusion-matrix';
+import type { ConfusionMatrix } from './confusion-matrix.js';
 
 export interface ClassMetrics {
   readonly precision: number;

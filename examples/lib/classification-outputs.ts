@@ -2,14 +2,14 @@
  * Everything a multi-class example leaves behind once its runs are trained: the
  * charts (SVG + PNG), metrics.json, report.md, and the summary tables on stdout.
  */
-import type { GammaSettings } from './classification-losses';
+import type { GammaSettings } from './classification-losses.js';
 import {
   classificationCharts, datasetTable, perClassTable, runJson, summaryTable, type Baseline, type NamedChart,
-} from './classification-report';
-import { renderChart } from './render-chart';
-import { commandLine, writeJson, writeMarkdown } from './run-files';
-import { formatTable, markdownTable } from './table';
-import type { ClassifierRun, LabelledSet } from './train-classifier';
+} from './classification-report.js';
+import { renderChart } from './render-chart.js';
+import { commandLine, writeJson, writeMarkdown } from './run-files.js';
+import { formatTable, markdownTable } from './table.js';
+import type { ClassifierRun, LabelledSet } from './train-classifier.js';
 
 export interface ClassificationOutputs {
   readonly example: string;

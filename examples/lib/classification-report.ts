@@ -4,14 +4,14 @@
  * the charts, and the JSON form of a run.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { perClassBarsChart } from './charts/per-class-bars';
-import { gammaTrajectoryChart } from './charts/gamma-trajectory';
-import { trainingCurvesChart } from './charts/training-curves';
-import { classCounts, majorityClass, summarize, type ClassificationSummary } from './classification-metrics';
-import type { GammaSettings } from './classification-losses';
-import { confusionMatrix } from './confusion-matrix';
-import { fmt, type Cell, type Column } from './table';
-import type { ClassifierRun } from './train-classifier';
+import { perClassBarsChart } from './charts/per-class-bars.js';
+import { gammaTrajectoryChart } from './charts/gamma-trajectory.js';
+import { trainingCurvesChart } from './charts/training-curves.js';
+import { classCounts, majorityClass, summarize, type ClassificationSummary } from './classification-metrics.js';
+import type { GammaSettings } from './classification-losses.js';
+import { confusionMatrix } from './confusion-matrix.js';
+import { fmt, type Cell, type Column } from './table.js';
+import type { ClassifierRun } from './train-classifier.js';
 
 export interface Baseline {
   readonly majorityClass: number;

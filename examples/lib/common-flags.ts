@@ -2,7 +2,7 @@
  * The flags every example trainer shares: which losses, how long, how fast, which
  * seed, which backend, where the outputs go.
  */
-import { choiceFlag, choiceListFlag, integerFlag, numberFlag, textFlag } from './cli';
+import { choiceFlag, choiceListFlag, integerFlag, numberFlag, textFlag } from './cli.js';
 
 export const BACKENDS = ['cpu', 'gpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];

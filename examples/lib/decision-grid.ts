@@ -1,6 +1,6 @@
 /** Classifying every cell of a regular grid over a 2-D box, for decision-region plots. */
-import type { RegionCell } from './charts/decision-regions';
-import { predictClasses, type ForwardModel } from './predict';
+import type { RegionCell } from './charts/decision-regions.js';
+import { predictClasses, type ForwardModel } from './predict.js';
 
 export function decisionGrid(model: ForwardModel, box: { min: number; max: number }, cellsPerSide: number, classNames: readonly string[]): RegionCell[] {
   const step = (box.max - box.min) / cellsPerSide;

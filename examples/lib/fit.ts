@@ -4,9 +4,9 @@
  * after each epoch). What one step does — forward, loss, backward, optimiser — is the
  * caller's, so the loop fits classifiers and dense detectors alike.
  */
-import { shuffledBatches } from './batches';
-import { EpochProgress } from './progress';
-import type { SeededRandom } from './rng';
+import { shuffledBatches } from './batches.js';
+import { EpochProgress } from './progress.js';
+import type { SeededRandom } from './rng.js';
 
 export interface EpochRecord {
   readonly epoch: number;

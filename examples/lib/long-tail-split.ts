@@ -3,7 +3,7 @@
  * first `testPerClass` examples go to the test set (so every class is tested equally),
  * the rest to training, where the minority classes keep only a fraction.
  */
-import type { SeededRandom } from './rng';
+import type { SeededRandom } from './rng.js';
 
 export interface SplitIndices {
   readonly train: number[];

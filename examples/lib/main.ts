@@ -2,7 +2,7 @@
  * The shared entry point of the example scripts: --help, one-line usage errors with
  * exit code 2, and a stack trace with exit code 1 for real failures.
  */
-import { parseCommandLine, UsageError, type FlagSpec, type FlagValues, type Program } from './cli';
+import { parseCommandLine, UsageError, type FlagSpec, type FlagValues, type Program } from './cli.js';
 
 export function runMain<S extends Record<string, FlagSpec<unknown>>>(
   program: Program<S>,

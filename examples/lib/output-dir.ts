@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { UsageError } from './cli';
+import { UsageError } from './cli.js';
 
 /** `runs/<example>-<YYYY-MM-DDTHH-MM-SS>` relative to the working directory. */
 export function defaultOutDir(example: string, now = new Date()): string {

@@ -3,7 +3,7 @@
  * starts at angle 2πk/K and winds one turn outwards; radius r ∈ (0, 1], angle
  * jittered in proportion to r. Labels are the arm index.
  */
-import type { SeededRandom } from './rng';
+import type { SeededRandom } from './rng.js';
 
 export interface SpiralSet {
   /** Row-major [n, 2]. */

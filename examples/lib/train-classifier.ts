@@ -7,13 +7,13 @@
  */
 import { Adam, type Module } from '@tsgrad/nn';
 import { manualSeed, tensor } from '@tsgrad/tensor';
-import { takeRows } from './batches';
-import { makeClassificationLoss, type ClassificationLossName, type GammaSettings } from './classification-losses';
-import { summarize, type ClassificationSummary } from './classification-metrics';
-import { confusionMatrix, type ConfusionMatrix } from './confusion-matrix';
-import { fit, type EpochRecord } from './fit';
-import { predictClasses } from './predict';
-import { SeededRandom } from './rng';
+import { takeRows } from './batches.js';
+import { makeClassificationLoss, type ClassificationLossName, type GammaSettings } from './classification-losses.js';
+import { summarize, type ClassificationSummary } from './classification-metrics.js';
+import { confusionMatrix, type ConfusionMatrix } from './confusion-matrix.js';
+import { fit, type EpochRecord } from './fit.js';
+import { predictClasses } from './predict.js';
+import { SeededRandom } from './rng.js';
 
 export interface LabelledSet {
   /** Row-major [n, features]. */

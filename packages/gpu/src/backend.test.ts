@@ -4,8 +4,8 @@ import {
   hostBackend, resetTransferStats, transferStats,
 } from '@tsgrad/tensor';
 import { crossEntropy } from '@tsgrad/nn';
-import { GpuBackend, GPU_MODES, chooseMode, gpu, modeAvailability, setGpuMode } from './index';
-import { expectClose, pair, useGpu, values, withBackend } from './test-support';
+import { GpuBackend, GPU_MODES, chooseMode, gpu, modeAvailability, setGpuMode } from './index.js';
+import { expectClose, pair, useGpu, values, withBackend } from './test-support.js';
 
 /*
  * The backend's contract beyond parity: registration and mode reporting, errors for

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { registerBackend, tensor } from '@tsgrad/tensor';
-import { GpuBackend, modeAvailability } from './index';
-import { expectClose, REDUCTION, values, withBackend } from './test-support';
+import { GpuBackend, modeAvailability } from './index.js';
+import { expectClose, REDUCTION, values, withBackend } from './test-support.js';
 
 /*
  * The headless GL mode in a plain `npm test`: it needs the optional `gl` addon

@@ -2,14 +2,14 @@ import {
   BackendError, binaryOp, cpuBackend, foldConstants, isContiguous, numelOf, unaryOp,
   type Backend, type BinaryOp, type DType, type KernelName, type ReduceOp, type Storage, type TypedArray, type UnaryOp, type View,
 } from '@tsgrad/tensor';
-import { GPU, type DeviceArray, type GpuInstance, type GpuKernel } from './gpujs';
-import { chooseMode, isGlMode, parseMode, type GpuMode, type ModeChoice, type RequestedMode } from './modes';
-import { KernelCache, type CacheEntry } from './kernel-cache';
-import { copyIntoKernel, evaluateKernel, gatherKernel, matmulKernel, reduceKernel, reduceSplit, scatterAddKernel, type KernelSpec } from './kernels';
-import { Buffer, LazyNode, opsOf, sourceOfNode, type Access, type ElementwiseOp, type Source } from './graph';
-import { MemoryTracker, deviceBytes, isTexture, type Cell, type MemoryStats } from './memory';
-import { env } from './node-builtins';
-import { TexturePool, installPool, registerPool } from './texture-pool';
+import { GPU, type DeviceArray, type GpuInstance, type GpuKernel } from './gpujs.js';
+import { chooseMode, isGlMode, parseMode, type GpuMode, type ModeChoice, type RequestedMode } from './modes.js';
+import { KernelCache, type CacheEntry } from './kernel-cache.js';
+import { copyIntoKernel, evaluateKernel, gatherKernel, matmulKernel, reduceKernel, reduceSplit, scatterAddKernel, type KernelSpec } from './kernels.js';
+import { Buffer, LazyNode, opsOf, sourceOfNode, type Access, type ElementwiseOp, type Source } from './graph.js';
+import { MemoryTracker, deviceBytes, isTexture, type Cell, type MemoryStats } from './memory.js';
+import { env } from './node-builtins.js';
+import { TexturePool, installPool, registerPool } from './texture-pool.js';
 
 /** Indices and sizes are computed in float32 in the kernels: exact below 2^24. */
 export const MAX_ELEMENTS = 1 << 24;

@@ -2,8 +2,8 @@ import {
   LazyNode as SharedLazyNode, nextGraphId, opsOf, opName, sourceOfNode,
   type ElementwiseOp, type FusionAccess, type FusionSource,
 } from '@tsgrad/tensor';
-import type { DeviceArray } from './gpujs';
-import type { Cell } from './memory';
+import type { DeviceArray } from './gpujs.js';
+import type { Cell } from './memory.js';
 
 /*
  * The gpu backend's view of the shared lazy elementwise graph (@tsgrad/tensor's

@@ -7,12 +7,12 @@
  * `backendInfo()` reports the one that runs. See the package README.
  */
 import { getBackendByName, listBackends, registerBackend } from '@tsgrad/tensor';
-import { GpuBackend } from './gpu-backend';
-import type { RequestedMode } from './modes';
+import { GpuBackend } from './gpu-backend.js';
+import type { RequestedMode } from './modes.js';
 
-export { GpuBackend, GpuStorage, DEFAULT_MIN_ELEMENTS, MAX_ELEMENTS, type GpuBackendOptions, type GpuStats } from './gpu-backend';
-export { GPU_MODES, chooseMode, modeAvailability, type GpuMode, type RequestedMode, type ModeAvailability, type ModeChoice } from './modes';
-export type { MemoryStats } from './memory';
+export { GpuBackend, GpuStorage, DEFAULT_MIN_ELEMENTS, MAX_ELEMENTS, type GpuBackendOptions, type GpuStats } from './gpu-backend.js';
+export { GPU_MODES, chooseMode, modeAvailability, type GpuMode, type RequestedMode, type ModeAvailability, type ModeChoice } from './modes.js';
+export type { MemoryStats } from './memory.js';
 
 // A second copy of this module (two bundles, a re-import) reuses the first registration.
 const existing = listBackends().includes('gpu') ? getBackendByName('gpu') : null;

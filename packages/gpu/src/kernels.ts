@@ -1,7 +1,7 @@
 import { contiguousStrides, type ReduceOp } from '@tsgrad/tensor';
-import { Emitter, coalesce, lit, offsetExpr, type Dialect } from './codegen';
-import type { Access, Buffer, LazyNode, Source } from './graph';
-import type { KernelArg } from './gpujs';
+import { Emitter, coalesce, lit, offsetExpr, type Dialect } from './codegen.js';
+import type { Access, Buffer, LazyNode, Source } from './graph.js';
+import type { KernelArg } from './gpujs.js';
 
 /*
  * Source builders. A kernel's parameters are the buffers and uniforms it reads (in

@@ -6,8 +6,8 @@ import {
   binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, dualFocalLoss, nllLoss, sigmoidFocalLoss,
   softMarginLoss, softmaxFocalLoss,
 } from '@tsgrad/nn';
-import { gpu } from './index';
-import { REDUCTION, expectClose, pair, useGpu, values, withBackend } from './test-support';
+import { gpu } from './index.js';
+import { REDUCTION, expectClose, pair, useGpu, values, withBackend } from './test-support.js';
 
 /*
  * Forward and backward of every @tsgrad/nn loss on the gpu backend against the CPU

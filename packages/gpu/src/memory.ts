@@ -1,4 +1,4 @@
-import type { DeviceArray, GpuTexture } from './gpujs';
+import type { DeviceArray, GpuTexture } from './gpujs.js';
 import { syncCollector, type SyncCollector } from '@tsgrad/tensor';
 
 /*

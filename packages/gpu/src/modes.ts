@@ -1,6 +1,6 @@
 import { BackendError } from '@tsgrad/tensor';
-import { GPU, gpuModule } from './gpujs';
-import { env, isNode, nodeRequire } from './node-builtins';
+import { GPU, gpuModule } from './gpujs.js';
+import { env, isNode, nodeRequire } from './node-builtins.js';
 
 /**
  * The gpu.js modes this backend runs kernels in. GL modes keep data in float

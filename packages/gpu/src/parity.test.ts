@@ -5,8 +5,8 @@ import {
   type BinaryOp, type UnaryOp,
 } from '@tsgrad/tensor';
 import { arbBroadcastShapes, arbShape } from '@tsgrad/testing';
-import { gpu } from './index';
-import { ELEMENTWISE, REDUCTION, expectClose, pair, useGpu, values, withBackend } from './test-support';
+import { gpu } from './index.js';
+import { ELEMENTWISE, REDUCTION, expectClose, pair, useGpu, values, withBackend } from './test-support.js';
 
 /*
  * Every gpu kernel against the CPU reference over fast-check shapes: broadcasting,

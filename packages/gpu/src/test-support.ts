@@ -5,9 +5,9 @@
 import { expect } from 'vitest';
 import { getBackend, setBackend, tensor, type Tensor } from '@tsgrad/tensor';
 import { mulberry32 } from '@tsgrad/testing';
-import { gpu } from './index';
-import type { GpuMode } from './modes';
-import { env } from './node-builtins';
+import { gpu } from './index.js';
+import type { GpuMode } from './modes.js';
+import { env } from './node-builtins.js';
 
 /** Runs fn with `name` as the active backend. */
 export function withBackend<T>(name: string, fn: () => T): T {

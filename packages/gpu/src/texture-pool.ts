@@ -1,4 +1,4 @@
-import type { GpuTexture } from './gpujs';
+import type { GpuTexture } from './gpujs.js';
 
 /*
  * GL output textures are recycled instead of deleted. A pipeline kernel with

@@ -2,8 +2,8 @@
  * @tsgrad/nn — every classification loss as a composition of tensor ops, modules,
  * initialisers and optimisers. See the package README.
  */
-export { Module, Parameter, type LoadStateDictResult } from './module';
-export * from './losses/index';
-export * from './modules/index';
-export * from './optim/index';
-export * as init from './init';
+export { Module, Parameter, type LoadStateDictResult } from './module.js';
+export * from './losses/index.js';
+export * from './modules/index.js';
+export * from './optim/index.js';
+export * as init from './init.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DTypeError, ValueError, manualSeed, tensor, zeros } from '@tsgrad/tensor';
-import { Parameter, init } from './index';
+import { Parameter, init } from './index.js';
 
 function stats(v: ArrayLike<number>): { mean: number; std: number; min: number; max: number } {
   let s = 0;

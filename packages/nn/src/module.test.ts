@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError, Tensor, TsgradError, ValueError, manualSeed, randn, tensor, zeros } from '@tsgrad/tensor';
-import { Dropout, Linear, Module, Parameter, ReLU, Sequential } from './index';
+import { Dropout, Linear, Module, Parameter, ReLU, Sequential } from './index.js';
 
 class Block extends Module {
   readonly scale = new Parameter(tensor([2]));

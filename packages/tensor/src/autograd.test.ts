@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Tensor, tensor, grad, noGrad, enableGrad, isGradEnabled, AutogradError, ShapeError, mul, add, exp,
-} from './index';
+} from './index.js';
 
 /*
  * The autograd engine itself: accumulation, retainGrad, detach, noGrad, grad() options,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   tensor, backendInfo, setBackend, getBackend, listBackends, registerBackend, BackendError, CpuBackend, CpuStorage,
   type Backend, type View,
-} from './index';
+} from './index.js';
 
 /* Backend selection and reporting. */
 

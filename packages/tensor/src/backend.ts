@@ -1,6 +1,6 @@
-import type { DType, TypedArray } from './dtype';
-import type { Shape } from './shape';
-import { BackendError } from './errors';
+import type { DType, TypedArray } from './dtype.js';
+import type { Shape } from './shape.js';
+import { BackendError } from './errors.js';
 
 /** Device memory owned by one backend. The front end never looks inside. */
 export interface Storage {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import {
   Tensor, tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,
   manualSeed, type DType, type NestedArray,
-} from './index';
+} from './index.js';
 
 /*
  * Creating tensors (nested arrays, typed arrays, scalars, the factory functions) and

@@ -1,10 +1,10 @@
-import { allocTyped, assertDType, isFloat, type DType, type TypedArray } from './dtype';
-import { DTypeError, ValueError } from './errors';
-import { checkShapeArg, numelOf } from './shape';
-import { Tensor, type NestedArray } from './tensor';
-import { fromTypedArray } from './ops/dispatch';
-import { filled } from './ops/fill';
-import { nextFloat32, nextFloat64, nextInt, nextNormal } from './random';
+import { allocTyped, assertDType, isFloat, type DType, type TypedArray } from './dtype.js';
+import { DTypeError, ValueError } from './errors.js';
+import { checkShapeArg, numelOf } from './shape.js';
+import { Tensor, type NestedArray } from './tensor.js';
+import { fromTypedArray } from './ops/dispatch.js';
+import { filled } from './ops/fill.js';
+import { nextFloat32, nextFloat64, nextInt, nextNormal } from './random.js';
 
 export interface TensorOptions {
   dtype?: DType;

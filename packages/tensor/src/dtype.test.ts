@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   tensor, promoteTypes, add, sub, mul, div, pow, maximum, minimum, eq, lt, ge, where, matmul, cat, type DType,
-} from './index';
+} from './index.js';
 
 /*
  * The promotion lattice bool < int32 < float32 < float64, JS numbers as weak scalars,

@@ -1,4 +1,4 @@
-import { DTypeError } from './errors';
+import { DTypeError } from './errors.js';
 
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 export type FloatDType = 'float32' | 'float64';

@@ -4,10 +4,10 @@ import {
   Tensor, tensor, neg, abs, sign, exp, expm1, log, log1p, sqrt, rsqrt, square, reciprocal, sin, cos, tanh, sigmoid,
   relu, softplus, logSigmoid, clamp, add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, where,
   type DType,
-} from './index';
+} from './index.js';
 import {
   type Ref, numel, stridesOf, forEachIndex, randomRef, roundTo, expectClose, make, layouts, arbShape, broadcastable, broadcastRef,
-} from './test-support/reference';
+} from './test-support/reference.js';
 
 /*
  * Forward values of every elementwise op against float64 references written here with

@@ -3,7 +3,7 @@ import {
   Tensor, tensor, zeros, ones, full, arange, randint, add, mul, maximum, lt, where, matmul, sum, mean, softmax,
   logSoftmax, cat, stack, gather, scatterAdd, indexSelect, oneHot, grad, getBackend, setBackend,
   TsgradError, ShapeError, DTypeError, IndexError, ValueError, AutogradError, BackendError,
-} from './index';
+} from './index.js';
 
 /*
  * Errors are part of the API: each bad call throws a TsgradError subclass whose message

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import {
   arbBroadcastShapes, arbNonContiguous, arbShape, arbTensor, gradcheck, gradgradcheck, type ValueOptions,
 } from '@tsgrad/testing';
-import { Tensor, clamp, logSigmoid, softplus, tensor, where } from './index';
+import { Tensor, clamp, logSigmoid, softplus, tensor, where } from './index.js';
 
 /*
  * Gradient checks (float64, central differences) of every elementwise primitive and

@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { arbBroadcastShapes, arbNonContiguous, arbTensor, gradcheck, gradgradcheck } from '@tsgrad/testing';
-import { matmul } from './index';
+import { matmul } from './index.js';
 
 /*
  * Gradient checks of matmul in every PyTorch form: 1-d·1-d (dot), 1-d·2-d and 2-d·1-d

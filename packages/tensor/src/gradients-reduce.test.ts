@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { arbDim, arbDims, arbNonContiguous, arbShape, arbTensor, gradcheck, gradgradcheck, type ShapeOptions } from '@tsgrad/testing';
-import { Tensor, grad, tensor, logSoftmax, logSumExp, max, mean, min, softmax, sum, variance } from './index';
+import { Tensor, grad, tensor, logSoftmax, logSumExp, max, mean, min, softmax, sum, variance } from './index.js';
 
 /*
  * Gradient checks of the reductions over one dim, several dims and all dims, with and

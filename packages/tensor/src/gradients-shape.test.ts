@@ -6,7 +6,7 @@ import {
 import {
   broadcastShapes, cat, chunk, contiguous, expand, flatten, gather, indexSelect, narrow, permute, reshape,
   matmul, scatterAdd, slice, split, squeeze, stack, transpose, unsqueeze,
-} from './index';
+} from './index.js';
 
 /*
  * Gradient checks of the shape, view and indexing ops (reshape … stack, gather,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VJP } from './index';
+import { VJP } from './index.js';
 
 /*
  * Which test file gradchecks each primitive of the VJP table. A primitive added to

@@ -2,47 +2,47 @@
  * @tsgrad/tensor — n-d tensors over typed arrays, reverse-mode autograd and the CPU
  * reference backend. See the package README for the full API.
  */
-import './cpu/cpu-backend';
-import './wasm/register';
+import './cpu/cpu-backend.js';
+import './wasm/register.js';
 
-export { Tensor, type NestedArray, type TensorLike } from './tensor';
-export type { DType, FloatDType, TypedArray } from './dtype';
-export { promoteTypes } from './dtype';
+export { Tensor, type NestedArray, type TensorLike } from './tensor.js';
+export type { DType, FloatDType, TypedArray } from './dtype.js';
+export { promoteTypes } from './dtype.js';
 export {
   TsgradError, ShapeError, DTypeError, IndexError, ValueError, AutogradError, BackendError,
-} from './errors';
+} from './errors.js';
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,
   type TensorOptions,
-} from './creation';
-export { manualSeed } from './random';
-export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode';
-export { grad, unbroadcast, type GradOptions } from './autograd/engine';
+} from './creation.js';
+export { manualSeed } from './random.js';
+export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
+export { grad, unbroadcast, type GradOptions } from './autograd/engine.js';
 export {
   neg, abs, sign, exp, expm1, log, log1p, sqrt, rsqrt, square, reciprocal, sin, cos, tanh, sigmoid, relu,
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, where,
-} from './ops/elementwise';
-export { sum, mean, max, min, argmax, argmin, logSumExp, variance as var_, variance } from './ops/reduce';
+} from './ops/elementwise.js';
+export { sum, mean, max, min, argmax, argmin, logSumExp, variance as var_, variance } from './ops/reduce.js';
 export {
   reshape, flatten, squeeze, unsqueeze, permute, transpose, expand, contiguous, slice, narrow, split, chunk, cat, stack,
-} from './ops/shape';
-export { gather, scatterAdd, indexSelect, oneHot } from './ops/indexing';
-export { matmul } from './ops/linalg';
-export { softmax, logSoftmax, softplus, logSigmoid, clamp } from './ops/composite';
-export { VJP, type PrimitiveName, type PrimitiveParams } from './ops/primitives';
+} from './ops/shape.js';
+export { gather, scatterAdd, indexSelect, oneHot } from './ops/indexing.js';
+export { matmul } from './ops/linalg.js';
+export { softmax, logSoftmax, softplus, logSigmoid, clamp } from './ops/composite.js';
+export { VJP, type PrimitiveName, type PrimitiveParams } from './ops/primitives.js';
 export {
   setBackend, getBackend, backendInfo, registerBackend, listBackends, getBackendByName, cpuBackend,
   type Backend, type Storage, type View, type KernelName, type UnaryOp, type BinaryOp, type ReduceOp,
-} from './backend';
-export { CpuBackend, CpuStorage } from './cpu/cpu-backend';
-export { WasmBackend, WasmStorage, type WasmBackendOptions, type WasmStats } from './wasm/wasm-backend';
-export { wasm } from './wasm/register';
-export { evaluate } from './ops/evaluate';
-export { hostBackend, transferStats, resetTransferStats } from './ops/dispatch';
-export { broadcastShapes, contiguousStrides, isContiguous, numelOf } from './shape';
+} from './backend.js';
+export { CpuBackend, CpuStorage } from './cpu/cpu-backend.js';
+export { WasmBackend, WasmStorage, type WasmBackendOptions, type WasmStats } from './wasm/wasm-backend.js';
+export { wasm } from './wasm/register.js';
+export { evaluate } from './ops/evaluate.js';
+export { hostBackend, transferStats, resetTransferStats } from './ops/dispatch.js';
+export { broadcastShapes, contiguousStrides, isContiguous, numelOf } from './shape.js';
 export {
   LazyNode, sourceOfNode, opsOf, opName, nextGraphId, unaryOp, binaryOp,
   type ElementwiseOp, type Source as FusionSource, type Access as FusionAccess,
-} from './fusion/graph';
-export { foldConstants } from './fusion/fold';
-export { syncCollector, cleanupSome, envVar, nodeBuiltin, type SyncCollector } from './memory/sync-gc';
+} from './fusion/graph.js';
+export { foldConstants } from './fusion/fold.js';
+export { syncCollector, cleanupSome, envVar, nodeBuiltin, type SyncCollector } from './memory/sync-gc.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { tensor, gather, scatterAdd, indexSelect, oneHot } from './index';
+import { tensor, gather, scatterAdd, indexSelect, oneHot } from './index.js';
 import { mulberry32 } from '@tsgrad/testing';
 import {
   type Ref, numel, stridesOf, forEachIndex, randomRef, roundTo, expectClose, make, layouts, takeRef,
-} from './test-support/reference';
+} from './test-support/reference.js';
 
 /*
  * gather / scatterAdd / indexSelect / oneHot against reference index loops written here,

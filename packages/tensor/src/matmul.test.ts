@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Tensor, tensor, matmul, type DType } from './index';
+import { Tensor, tensor, matmul, type DType } from './index.js';
 import {
   type Ref, numel, stridesOf, forEachIndex, randomRef, roundTo, expectClose, make, layouts, broadcastable, broadcastRef, permuteRef,
-} from './test-support/reference';
+} from './test-support/reference.js';
 
 /*
  * matmul with PyTorch's rules (1-d promotion, broadcast batch dims) against a triple-loop

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { manualSeed, rand, randn, randint } from './index';
+import { manualSeed, rand, randn, randint } from './index.js';
 
 /* The seeded global generator behind rand / randn / randint. */
 

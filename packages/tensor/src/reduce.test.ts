@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   Tensor, tensor, sum, mean, max, min, argmax, argmin, logSumExp, variance, softmax, logSoftmax, ValueError, getBackend,
-} from './index';
+} from './index.js';
 import {
   type Ref, numel, stridesOf, forEachIndex, randomRef, roundTo, expectClose, layouts,
-} from './test-support/reference';
+} from './test-support/reference.js';
 
 /*
  * Reductions (one dim, several, all; keepdim) and softmax/logSoftmax against float64

@@ -3,10 +3,10 @@ import fc from 'fast-check';
 import {
   Tensor, tensor, zeros, arange, reshape, flatten, squeeze, unsqueeze, permute, transpose, expand, contiguous, slice,
   narrow, split, chunk, cat, stack, CpuStorage,
-} from './index';
+} from './index.js';
 import {
   type Ref, numel, stridesOf, forEachIndex, randomRef, make, layouts, arbShape, permuteRef, takeRef,
-} from './test-support/reference';
+} from './test-support/reference.js';
 
 /*
  * Shape ops against reference index arithmetic written here, on contiguous and

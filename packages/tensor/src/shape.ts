@@ -1,4 +1,4 @@
-import { IndexError, ShapeError, fmtShape } from './errors';
+import { IndexError, ShapeError, fmtShape } from './errors.js';
 
 export type Shape = readonly number[];
 

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { Tensor, ValueError, contiguousStrides, isContiguous, tensor } from '@tsgrad/tensor';
-import { arbValues } from './arb-values';
-import { checkDType, shapeSource, type TensorArbOptions } from './arb-tensor';
-import { withSource } from './describe';
+import { arbValues } from './arb-values.js';
+import { checkDType, shapeSource, type TensorArbOptions } from './arb-tensor.js';
+import { withSource } from './describe.js';
 
 /** How a view is made non-contiguous: a permutation, a stepped slice, or a broadcast (stride 0). */
 export type NonContiguousKind = 'permute' | 'slice' | 'expand';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { DTypeError, Tensor, ValueError, tensor, type DType } from '@tsgrad/tensor';
-import { arbShape } from './arb-shape';
-import { arbValues, type ValueOptions } from './arb-values';
-import { withSource } from './describe';
+import { arbShape } from './arb-shape.js';
+import { arbValues, type ValueOptions } from './arb-values.js';
+import { withSource } from './describe.js';
 
 /** Options of {@link arbTensor}: a shape (fixed or drawn), a dtype and the value range. */
 export interface TensorArbOptions extends ValueOptions {

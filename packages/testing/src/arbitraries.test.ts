@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DTypeError, ValueError, broadcastShapes, type Tensor } from '@tsgrad/tensor';
-import { arbBroadcastShapes, arbDim, arbDims, arbIndexTensor, arbNonContiguous, arbSeed, arbShape, arbTensor } from './index';
+import { arbBroadcastShapes, arbDim, arbDims, arbIndexTensor, arbNonContiguous, arbSeed, arbShape, arbTensor } from './index.js';
 
 const values = (t: Tensor) => Array.from(t.dataSync());
 const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DTypeError, TsgradError, VJP, ValueError, manualSeed, rand, tensor, type Tensor } from '@tsgrad/tensor';
-import { GradcheckError, arbNonContiguous, arbTensor, gradcheck } from './index';
+import { GradcheckError, arbNonContiguous, arbTensor, gradcheck } from './index.js';
 
 const f64 = (data: number[] | number[][], requiresGrad = true) => tensor(data, { dtype: 'float64', requiresGrad });
 

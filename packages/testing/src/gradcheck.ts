@@ -1,7 +1,7 @@
 import { DTypeError, Tensor, ValueError, grad, isContiguous, tensor } from '@tsgrad/tensor';
-import { GradcheckError } from './errors';
-import { fmtIndex, fmtNumber, unravelIndex } from './format';
-import { projectionWeights, seededUniform } from './rng';
+import { GradcheckError } from './errors.js';
+import { fmtIndex, fmtNumber, unravelIndex } from './format.js';
+import { projectionWeights, seededUniform } from './rng.js';
 
 /** A function under test: any number of tensor arguments, one tensor or a list of tensors out. */
 export type DifferentiableFn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DTypeError, ValueError, tensor, type Tensor } from '@tsgrad/tensor';
-import { GradcheckError, arbTensor, gradcheck, gradgradcheck } from './index';
+import { GradcheckError, arbTensor, gradcheck, gradgradcheck } from './index.js';
 
 const f64 = (data: number[] | number[][], requiresGrad = true) => tensor(data, { dtype: 'float64', requiresGrad });
 

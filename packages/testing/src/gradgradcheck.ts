@@ -1,6 +1,6 @@
 import { DTypeError, Tensor, ValueError, grad, tensor, zeros } from '@tsgrad/tensor';
-import { checkGradients, outputsOf, validateInputs, type DifferentiableFn, type GradcheckOptions } from './gradcheck';
-import { projectionWeights, seededUniform } from './rng';
+import { checkGradients, outputsOf, validateInputs, type DifferentiableFn, type GradcheckOptions } from './gradcheck.js';
+import { projectionWeights, seededUniform } from './rng.js';
 
 /** Options of {@link gradgradcheck}: those of gradcheck plus the first-order seeds. */
 export interface GradgradcheckOptions extends GradcheckOptions {

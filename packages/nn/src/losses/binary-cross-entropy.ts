@@ -1,6 +1,6 @@
 import { Tensor, ValueError, clamp, gt, log, log1p, lt, mul, neg, softplus, sub, where } from '@tsgrad/tensor';
-import { applyReduction, checkReduction, type Reduction } from './reduction';
-import { checkBroadcastsTo, checkFloatTensor, checkOptionKeys, checkSameShape, fmtShape } from './validate';
+import { applyReduction, checkReduction, type Reduction } from './reduction.js';
+import { checkBroadcastsTo, checkFloatTensor, checkOptionKeys, checkSameShape, fmtShape } from './validate.js';
 
 export interface BinaryCrossEntropyOptions {
   /** Rescales each element's loss; broadcasts to the input's shape. */

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { tensor } from '@tsgrad/tensor';
 import { mulberry32 } from '@tsgrad/testing';
-import { binaryCrossEntropy, binaryCrossEntropyWithLogits, softMarginLoss } from './index';
-import { allFinite, assertClose, expectMatchesReference, f64, i32, numel, param, uniform } from './test-support/harness';
+import { binaryCrossEntropy, binaryCrossEntropyWithLogits, softMarginLoss } from './index.js';
+import { allFinite, assertClose, expectMatchesReference, f64, i32, numel, param, uniform } from './test-support/harness.js';
 import {
   broadcastTo, refBinaryCrossEntropy, refBinaryCrossEntropyWithLogits, refSoftMarginLoss, type Reduction,
-} from './test-support/reference';
+} from './test-support/reference.js';
 
 const SHAPES: number[][] = [[5], [3, 4], [2, 3, 2]];
 const REDUCTIONS: Reduction[] = ['mean', 'sum', 'none'];

@@ -1,5 +1,5 @@
 import { DTypeError, IndexError, ShapeError, Tensor, arange, gather, ne, where, type FloatDType } from '@tsgrad/tensor';
-import { checkFloatTensor, checkTensor, fmtShape } from './validate';
+import { checkFloatTensor, checkTensor, fmtShape } from './validate.js';
 
 /*
  * The class dimension is dim 1 of [N, C, d1, …] (PyTorch's convention), and an

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor, grad, logSoftmax, tensor } from '@tsgrad/tensor';
 import { mulberry32 } from '@tsgrad/testing';
-import { crossEntropy, nllLoss, type CrossEntropyOptions } from './index';
-import { expectMatchesReference, f64, i32, ints, numel, param, uniform, assertClose } from './test-support/harness';
-import { refCrossEntropy, refCrossEntropyProbs, refNllLoss, type Reduction } from './test-support/reference';
+import { crossEntropy, nllLoss, type CrossEntropyOptions } from './index.js';
+import { expectMatchesReference, f64, i32, ints, numel, param, uniform, assertClose } from './test-support/harness.js';
+import { refCrossEntropy, refCrossEntropyProbs, refNllLoss, type Reduction } from './test-support/reference.js';
 
 const SHAPES: number[][] = [[4, 3], [2, 3, 4], [2, 4, 2, 3], [5]];
 const REDUCTIONS: Reduction[] = ['mean', 'sum', 'none'];

@@ -1,8 +1,8 @@
 import { DTypeError, ShapeError, Tensor, logSoftmax, mul, neg, sum } from '@tsgrad/tensor';
-import { checkClassInput, checkIndexTarget, indexShapeOf, numClassesOf, prepareIndexTarget, sameShape } from './class-target';
-import { checkNllOptions, classWeightView, weightedNll, type NllLossOptions } from './nll-loss';
-import { applyReduction, type Reduction } from './reduction';
-import { checkClassVector, checkNumber, checkOptionKeys, checkTensor, fmtShape } from './validate';
+import { checkClassInput, checkIndexTarget, indexShapeOf, numClassesOf, prepareIndexTarget, sameShape } from './class-target.js';
+import { checkNllOptions, classWeightView, weightedNll, type NllLossOptions } from './nll-loss.js';
+import { applyReduction, type Reduction } from './reduction.js';
+import { checkClassVector, checkNumber, checkOptionKeys, checkTensor, fmtShape } from './validate.js';
 
 export interface CrossEntropyOptions extends NllLossOptions {
   /** ε in [0, 1]: the target mixes (1 − ε)·target with ε/C on every class. Default 0. */

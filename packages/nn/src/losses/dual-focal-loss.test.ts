@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { grad, logSoftmax, tensor } from '@tsgrad/tensor';
 import { mulberry32 } from '@tsgrad/testing';
-import { crossEntropy, dualFocalLoss, log1mSoftmax } from './index';
-import { allFinite, assertClose, expectMatchesReference, f64, i32, ints, numel, param, uniform } from './test-support/harness';
-import { layoutOf, refDualFocalLoss, rowAt, softmaxRow, type Reduction } from './test-support/reference';
+import { crossEntropy, dualFocalLoss, log1mSoftmax } from './index.js';
+import { allFinite, assertClose, expectMatchesReference, f64, i32, ints, numel, param, uniform } from './test-support/harness.js';
+import { layoutOf, refDualFocalLoss, rowAt, softmaxRow, type Reduction } from './test-support/reference.js';
 
 const REDUCTIONS: Reduction[] = ['mean', 'sum', 'none'];
 

@@ -1,8 +1,8 @@
 import { Tensor, exp, log, logSoftmax, mul, neg, sub, sum, where } from '@tsgrad/tensor';
-import { checkClassInput, checkIndexTarget, classMask, prepareIndexTarget, unbatch } from './class-target';
-import { log1mSoftmax } from './log1m-softmax';
-import { applyReduction, checkReduction, type Reduction } from './reduction';
-import { checkNumber, checkOptionKeys, checkScalar, type ScalarLike } from './validate';
+import { checkClassInput, checkIndexTarget, classMask, prepareIndexTarget, unbatch } from './class-target.js';
+import { log1mSoftmax } from './log1m-softmax.js';
+import { applyReduction, checkReduction, type Reduction } from './reduction.js';
+import { checkNumber, checkOptionKeys, checkScalar, type ScalarLike } from './validate.js';
 
 export interface DualFocalLossOptions {
   /** Weight α of the focal term α·Σ_c |y_c − p_c|^γ: a number or a 0-d tensor. Default 1. */

@@ -3,8 +3,8 @@ import { DTypeError, IndexError, ShapeError, TsgradError, ValueError, tensor, ty
 import {
   BCELoss, CrossEntropyLoss, DualFocalLoss, SigmoidFocalLoss, SoftmaxFocalLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy,
   dualFocalLoss, nllLoss, sigmoidFocalLoss, softMarginLoss, softmaxFocalLoss, type Reduction,
-} from './index';
-import { f64, i32 } from './test-support/harness';
+} from './index.js';
+import { f64, i32 } from './test-support/harness.js';
 
 type ErrorClass = new (message: string) => TsgradError;
 

@@ -3,8 +3,8 @@ import { logSoftmax, tensor, type Tensor } from '@tsgrad/tensor';
 import {
   binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, dualFocalLoss, nllLoss, sigmoidFocalLoss, softMarginLoss,
   softmaxFocalLoss, type Reduction,
-} from './index';
-import { allFinite, i32 } from './test-support/harness';
+} from './index.js';
+import { allFinite, i32 } from './test-support/harness.js';
 
 /*
  * float32 logits of ±1e4 (softmax and sigmoid saturate to exact 0 and 1): every loss

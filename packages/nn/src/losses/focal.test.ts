@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { grad, pow, tensor } from '@tsgrad/tensor';
 import { mulberry32 } from '@tsgrad/testing';
-import { binaryCrossEntropyWithLogits, crossEntropy, sigmoidFocalLoss, softmaxFocalLoss } from './index';
-import { allFinite, assertClose, expectMatchesReference, f64, i32, ints, numel, param, uniform } from './test-support/harness';
-import { refSigmoidFocalLoss, refSoftmaxFocalLoss, type Reduction } from './test-support/reference';
+import { binaryCrossEntropyWithLogits, crossEntropy, sigmoidFocalLoss, softmaxFocalLoss } from './index.js';
+import { allFinite, assertClose, expectMatchesReference, f64, i32, ints, numel, param, uniform } from './test-support/harness.js';
+import { refSigmoidFocalLoss, refSoftmaxFocalLoss, type Reduction } from './test-support/reference.js';
 
 const REDUCTIONS: Reduction[] = ['mean', 'sum', 'none'];
 

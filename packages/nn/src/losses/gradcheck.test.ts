@@ -5,8 +5,8 @@ import { gradcheck, gradgradcheck, mulberry32 } from '@tsgrad/testing';
 import {
   DualFocalLoss, SoftmaxFocalLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, dualFocalLoss, nllLoss,
   sigmoidFocalLoss, softMarginLoss, softmaxFocalLoss, type Reduction,
-} from './index';
-import { f64, i32, ints, numel, uniform } from './test-support/harness';
+} from './index.js';
+import { f64, i32, ints, numel, uniform } from './test-support/harness.js';
 
 /*
  * Property tests: for random shapes (batched and unbatched, K-dim), random options and

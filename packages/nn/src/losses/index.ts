@@ -1,21 +1,21 @@
 /** Losses: every one a composition of tensor ops, so autograd supplies all gradients. */
-export type { Reduction } from './reduction';
-export type { ScalarLike } from './validate';
-export { crossEntropy, type CrossEntropyOptions } from './cross-entropy';
-export { nllLoss, type NllLossOptions } from './nll-loss';
+export type { Reduction } from './reduction.js';
+export type { ScalarLike } from './validate.js';
+export { crossEntropy, type CrossEntropyOptions } from './cross-entropy.js';
+export { nllLoss, type NllLossOptions } from './nll-loss.js';
 export {
   binaryCrossEntropy, binaryCrossEntropyWithLogits,
   type BinaryCrossEntropyOptions, type BinaryCrossEntropyWithLogitsOptions,
-} from './binary-cross-entropy';
-export { softMarginLoss, type SoftMarginLossOptions } from './soft-margin-loss';
-export { sigmoidFocalLoss, type SigmoidFocalLossOptions } from './sigmoid-focal-loss';
-export { softmaxFocalLoss, type SoftmaxFocalLossOptions } from './softmax-focal-loss';
-export { dualFocalLoss, type DualFocalLossOptions } from './dual-focal-loss';
-export { log1mSoftmax } from './log1m-softmax';
-export type { TrainableScalarOptions, ScalarOption } from './trainable-scalar';
+} from './binary-cross-entropy.js';
+export { softMarginLoss, type SoftMarginLossOptions } from './soft-margin-loss.js';
+export { sigmoidFocalLoss, type SigmoidFocalLossOptions } from './sigmoid-focal-loss.js';
+export { softmaxFocalLoss, type SoftmaxFocalLossOptions } from './softmax-focal-loss.js';
+export { dualFocalLoss, type DualFocalLossOptions } from './dual-focal-loss.js';
+export { log1mSoftmax } from './log1m-softmax.js';
+export type { TrainableScalarOptions, ScalarOption } from './trainable-scalar.js';
 export {
   CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, SoftMarginLoss,
   GammaLoss, SigmoidFocalLoss, SoftmaxFocalLoss, DualFocalLoss,
   type CrossEntropyLossOptions, type SigmoidFocalLossModuleOptions, type SoftmaxFocalLossModuleOptions,
   type DualFocalLossModuleOptions,
-} from './modules';
+} from './modules.js';

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { grad, noGrad, sigmoid, tensor, type Tensor } from '@tsgrad/tensor';
 import { mulberry32 } from '@tsgrad/testing';
-import { Module } from '../module';
-import { Adam, SGD } from '../optim/index';
+import { Module } from '../module.js';
+import { Adam, SGD } from '../optim/index.js';
 import {
   BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, DualFocalLoss, NLLLoss, SigmoidFocalLoss, SoftMarginLoss, SoftmaxFocalLoss,
   binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, dualFocalLoss, nllLoss, sigmoidFocalLoss, softMarginLoss, softmaxFocalLoss,
-} from './index';
-import { assertClose, f64, i32, ints, uniform } from './test-support/harness';
+} from './index.js';
+import { assertClose, f64, i32, ints, uniform } from './test-support/harness.js';
 
 const next = mulberry32(42);
 const logits = f64(uniform(next, 2 * 4 * 3), [2, 4, 3]);

@@ -1,15 +1,15 @@
 import { Tensor } from '@tsgrad/tensor';
-import { Module, Parameter } from '../module';
-import { binaryCrossEntropy, binaryCrossEntropyWithLogits, checkBinaryOptions } from './binary-cross-entropy';
-import { checkCrossEntropyOptions, crossEntropy } from './cross-entropy';
-import { checkDualFocalOptions, dualFocalLoss } from './dual-focal-loss';
-import { checkNllOptions, nllLoss } from './nll-loss';
-import type { Reduction } from './reduction';
-import { checkSigmoidFocalOptions, sigmoidFocalLoss } from './sigmoid-focal-loss';
-import { checkSoftMarginOptions, softMarginLoss } from './soft-margin-loss';
-import { checkSoftmaxFocalOptions, softmaxFocalLoss } from './softmax-focal-loss';
-import { ModuleScalar, type ScalarOption } from './trainable-scalar';
-import type { ScalarLike } from './validate';
+import { Module, Parameter } from '../module.js';
+import { binaryCrossEntropy, binaryCrossEntropyWithLogits, checkBinaryOptions } from './binary-cross-entropy.js';
+import { checkCrossEntropyOptions, crossEntropy } from './cross-entropy.js';
+import { checkDualFocalOptions, dualFocalLoss } from './dual-focal-loss.js';
+import { checkNllOptions, nllLoss } from './nll-loss.js';
+import type { Reduction } from './reduction.js';
+import { checkSigmoidFocalOptions, sigmoidFocalLoss } from './sigmoid-focal-loss.js';
+import { checkSoftMarginOptions, softMarginLoss } from './soft-margin-loss.js';
+import { checkSoftmaxFocalOptions, softmaxFocalLoss } from './softmax-focal-loss.js';
+import { ModuleScalar, type ScalarOption } from './trainable-scalar.js';
+import type { ScalarLike } from './validate.js';
 
 /*
  * Module forms of the losses (like torch.nn.CrossEntropyLoss): they hold their options,

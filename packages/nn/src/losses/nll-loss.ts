@@ -1,7 +1,7 @@
 import { Tensor, indexSelect, mul, neg, sum } from '@tsgrad/tensor';
-import { checkClassInput, checkIndexTarget, numClassesOf, pickClass, prepareIndexTarget, unbatch, zeroIgnored, type IndexTarget } from './class-target';
-import { checkReduction, type Reduction } from './reduction';
-import { checkClassVector, checkNumber, checkOptionKeys } from './validate';
+import { checkClassInput, checkIndexTarget, numClassesOf, pickClass, prepareIndexTarget, unbatch, zeroIgnored, type IndexTarget } from './class-target.js';
+import { checkReduction, type Reduction } from './reduction.js';
+import { checkClassVector, checkNumber, checkOptionKeys } from './validate.js';
 
 export interface NllLossOptions {
   /** A rescaling weight per class, shape [C]. */

@@ -1,5 +1,5 @@
 import { Tensor, eq, pow, where } from '@tsgrad/tensor';
-import type { ScalarLike } from './validate';
+import type { ScalarLike } from './validate.js';
 
 /**
  * base^gamma for base ≥ 0 and gamma ≥ 0 whose gradients are finite everywhere.

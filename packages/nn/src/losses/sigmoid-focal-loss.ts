@@ -1,8 +1,8 @@
 import { Tensor, mul, sigmoid, neg, sub } from '@tsgrad/tensor';
-import { bceWithLogitsTerms } from './binary-cross-entropy';
-import { applyReduction, checkReduction, type Reduction } from './reduction';
-import { safePow } from './safe-pow';
-import { checkFloatTensor, checkNumber, checkOptionKeys, checkSameShape, checkScalar, type ScalarLike } from './validate';
+import { bceWithLogitsTerms } from './binary-cross-entropy.js';
+import { applyReduction, checkReduction, type Reduction } from './reduction.js';
+import { safePow } from './safe-pow.js';
+import { checkFloatTensor, checkNumber, checkOptionKeys, checkSameShape, checkScalar, type ScalarLike } from './validate.js';
 
 export interface SigmoidFocalLossOptions {
   /** Weight of the positive class in (0, 1); a negative value disables the weighting. Default 0.25. */

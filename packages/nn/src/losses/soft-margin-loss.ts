@@ -1,6 +1,6 @@
 import { DTypeError, Tensor, mul, neg, softplus } from '@tsgrad/tensor';
-import { applyReduction, checkReduction, type Reduction } from './reduction';
-import { checkFloatTensor, checkOptionKeys, checkSameShape, checkTensor } from './validate';
+import { applyReduction, checkReduction, type Reduction } from './reduction.js';
+import { checkFloatTensor, checkOptionKeys, checkSameShape, checkTensor } from './validate.js';
 
 export interface SoftMarginLossOptions {
   /** Default 'mean'. */

@@ -1,8 +1,8 @@
 import { Tensor, exp, indexSelect, logSoftmax, mul, neg } from '@tsgrad/tensor';
-import { checkClassInput, checkIndexTarget, classMask, numClassesOf, pickClass, prepareIndexTarget, unbatch, zeroIgnored } from './class-target';
-import { log1mSoftmaxAt } from './log1m-softmax';
-import { checkReduction, type Reduction } from './reduction';
-import { checkClassVector, checkNumber, checkOptionKeys, checkScalar, type ScalarLike } from './validate';
+import { checkClassInput, checkIndexTarget, classMask, numClassesOf, pickClass, prepareIndexTarget, unbatch, zeroIgnored } from './class-target.js';
+import { log1mSoftmaxAt } from './log1m-softmax.js';
+import { checkReduction, type Reduction } from './reduction.js';
+import { checkClassVector, checkNumber, checkOptionKeys, checkScalar, type ScalarLike } from './validate.js';
 
 export interface SoftmaxFocalLossOptions {
   /** α_t: one number for every class, or a per-class tensor [C]. Default: no α factor. */

@@ -1,6 +1,6 @@
 import { Tensor, ValueError, noGrad, sigmoid, tensor, type FloatDType } from '@tsgrad/tensor';
-import { Parameter } from '../module';
-import type { ScalarLike } from './validate';
+import { Parameter } from '../module.js';
+import type { ScalarLike } from './validate.js';
 
 /**
  * A loss coefficient that the loss module learns: value = min + (max − min)·σ(θ), with

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { linspace, tensor, ValueError } from '@tsgrad/tensor';
 import { gradcheck, gradgradcheck } from '@tsgrad/testing';
-import { GELU, ReLU, Sigmoid, Tanh, erf, erfc, gelu } from '../index';
-import { data64, expectAllClose, refErf, refErfc, refGelu } from './test-helpers';
+import { GELU, ReLU, Sigmoid, Tanh, erf, erfc, gelu } from '../index.js';
+import { data64, expectAllClose, refErf, refErfc, refGelu } from './test-helpers.js';
 
 const f64 = (v: number[], requiresGrad = false) => tensor(v, { dtype: 'float64', requiresGrad });
 const grid = (lo: number, hi: number, n: number) => Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));

@@ -1,6 +1,6 @@
 import { Tensor, ValueError, where } from '@tsgrad/tensor';
-import { Module } from '../module';
-import { erfcNonNegative } from './erf';
+import { Module } from '../module.js';
+import { erfcNonNegative } from './erf.js';
 
 /** How GELU computes Φ(x): exactly through erfc (PyTorch's default) or with tanh. */
 export type GeluApproximate = 'none' | 'tanh';

@@ -1,5 +1,5 @@
 import { Tensor, ValueError, rand } from '@tsgrad/tensor';
-import { Module } from '../module';
+import { Module } from '../module.js';
 
 function checkP(op: string, p: number): void {
   if (typeof p !== 'number' || !(p >= 0 && p < 1)) {

@@ -1,5 +1,5 @@
 import { Tensor } from '@tsgrad/tensor';
-import { Module } from '../module';
+import { Module } from '../module.js';
 
 /**
  * Flattens dims startDim…endDim into one, like `torch.nn.Flatten` (default keeps the

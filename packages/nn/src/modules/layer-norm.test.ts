@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError, ValueError, manualSeed, randn, tensor } from '@tsgrad/tensor';
 import { gradcheck } from '@tsgrad/testing';
-import { LayerNorm, layerNorm } from '../index';
-import { data64, expectAllClose, expectGradsMatch } from './test-helpers';
+import { LayerNorm, layerNorm } from '../index.js';
+import { data64, expectAllClose, expectGradsMatch } from './test-helpers.js';
 
 /** Normalises each contiguous block of `n` values with the biased variance, then γ·x̂ + β. */
 function refLayerNorm(x: Float64Array, n: number, eps: number, w?: Float64Array, b?: Float64Array): Float64Array {

@@ -1,5 +1,5 @@
 import { Tensor, ShapeError, ValueError, DTypeError, ones, zeros, type FloatDType } from '@tsgrad/tensor';
-import { Module, Parameter } from '../module';
+import { Module, Parameter } from '../module.js';
 
 export interface LayerNormOptions {
   /** Added to the variance before the square root (default 1e-5). */

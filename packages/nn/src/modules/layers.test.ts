@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValueError, manualSeed, ones, rand, randn } from '@tsgrad/tensor';
-import { Dropout, Flatten, Linear, ReLU, Sequential, Tanh, dropout } from '../index';
-import { data64, expectAllClose } from './test-helpers';
+import { Dropout, Flatten, Linear, ReLU, Sequential, Tanh, dropout } from '../index.js';
+import { data64, expectAllClose } from './test-helpers.js';
 
 describe('Dropout', () => {
   it('zeroes a fraction p and scales the rest by 1/(1 − p), keeping the mean', () => {

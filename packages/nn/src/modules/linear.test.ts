@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError, ValueError, manualSeed, randn, tensor } from '@tsgrad/tensor';
 import { gradcheck } from '@tsgrad/testing';
-import { Linear } from '../index';
-import { data64, expectAllClose, expectGradsMatch } from './test-helpers';
+import { Linear } from '../index.js';
+import { data64, expectAllClose, expectGradsMatch } from './test-helpers.js';
 
 /** y[r, o] = Σᵢ x[r, i] W[o, i] + b[o], in plain float64 loops. */
 function refLinear(x: Float64Array, rows: number, w: Float64Array, b: Float64Array | null, inF: number, outF: number): Float64Array {

@@ -1,6 +1,6 @@
 import { Tensor, ShapeError, ValueError, DTypeError, type FloatDType } from '@tsgrad/tensor';
-import { Module, Parameter } from '../module';
-import { kaimingUniform, uniform } from '../init';
+import { Module, Parameter } from '../module.js';
+import { kaimingUniform, uniform } from '../init.js';
 
 export interface LinearOptions {
   /** Learn an additive bias (default true). */

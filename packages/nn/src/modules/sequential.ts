@@ -1,5 +1,5 @@
 import { Tensor, ValueError } from '@tsgrad/tensor';
-import { Module } from '../module';
+import { Module } from '../module.js';
 
 /**
  * Runs its modules in order, each one's output the next one's input, like

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor, ValueError, tensor } from '@tsgrad/tensor';
-import { Adam, AdamW, Parameter, type AdamOptions } from '../index';
-import { expectAllClose } from '../modules/test-helpers';
+import { Adam, AdamW, Parameter, type AdamOptions } from '../index.js';
+import { expectAllClose } from '../modules/test-helpers.js';
 
 const C = [0.5, 1.5, -0.25, 2, 0.1];
 const D = [1, -2, 0.5, 0.3, 0];

@@ -1,5 +1,5 @@
 import { Tensor, ValueError, zerosLike } from '@tsgrad/tensor';
-import { Optimizer, checkBoolean, checkNonNegative, type ParamGroup, type Params } from './optimizer';
+import { Optimizer, checkBoolean, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
 
 export interface AdamOptions {
   /** Learning rate (default 1e-3). */

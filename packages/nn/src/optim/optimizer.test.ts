@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DTypeError, Tensor, ValueError, manualSeed, tensor } from '@tsgrad/tensor';
-import { Adam, Linear, Module, Parameter, SGD } from '../index';
-import { expectAllClose } from '../modules/test-helpers';
+import { Adam, Linear, Module, Parameter, SGD } from '../index.js';
+import { expectAllClose } from '../modules/test-helpers.js';
 
 class Gamma extends Module {
   readonly gamma = new Parameter(tensor(2, { dtype: 'float64' }));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor, ValueError, tensor } from '@tsgrad/tensor';
-import { Linear, Parameter, SGD, type SGDOptions } from '../index';
-import { expectAllClose } from '../modules/test-helpers';
+import { Linear, Parameter, SGD, type SGDOptions } from '../index.js';
+import { expectAllClose } from '../modules/test-helpers.js';
 
 /*
  * Loss Σ c·p² + d·p, so ∇ = 2c·p + d depends on p and every step matters. The

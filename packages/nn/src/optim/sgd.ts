@@ -1,5 +1,5 @@
 import { Tensor, ValueError } from '@tsgrad/tensor';
-import { Optimizer, checkBoolean, checkNonNegative, type ParamGroup, type Params } from './optimizer';
+import { Optimizer, checkBoolean, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
 
 export interface SGDOptions {
   /** Learning rate (default 1e-3, as PyTorch ≥ 2.2). */

@@ -1,12 +1,12 @@
-import type { Tensor } from '../tensor';
-import { AutogradError, ShapeError, fmtShape } from '../errors';
-import { shapesEqual } from '../shape';
-import { withGradMode } from './grad-mode';
-import { VJP, type PrimitiveName, type VjpArgs } from '../ops/primitives';
-import { add } from '../ops/elementwise';
-import { sum } from '../ops/reduce';
-import { reshape } from '../ops/shape';
-import { filled } from '../ops/fill';
+import type { Tensor } from '../tensor.js';
+import { AutogradError, ShapeError, fmtShape } from '../errors.js';
+import { shapesEqual } from '../shape.js';
+import { withGradMode } from './grad-mode.js';
+import { VJP, type PrimitiveName, type VjpArgs } from '../ops/primitives.js';
+import { add } from '../ops/elementwise.js';
+import { sum } from '../ops/reduce.js';
+import { reshape } from '../ops/shape.js';
+import { filled } from '../ops/fill.js';
 
 /**
  * Sums a gradient of a broadcast result back to the shape of the input that was

@@ -1,7 +1,7 @@
-import type { Tensor } from '../tensor';
-import type { PrimitiveName, PrimitiveParams } from '../ops/primitives';
-import { isGradEnabled } from './grad-mode';
-import { isFloat } from '../dtype';
+import type { Tensor } from '../tensor.js';
+import type { PrimitiveName, PrimitiveParams } from '../ops/primitives.js';
+import { isGradEnabled } from './grad-mode.js';
+import { isFloat } from '../dtype.js';
 
 /** One recorded primitive application: the edge list of the graph. */
 export interface GradNode<K extends PrimitiveName = PrimitiveName> {

@@ -1,11 +1,11 @@
-import type { Backend, BinaryOp, KernelName, ReduceOp, Storage, UnaryOp, View } from '../backend';
-import { registerBackend } from '../backend';
-import { allocTyped, type DType, type TypedArray } from '../dtype';
-import { coalesce, contiguousStrides, isContiguous, numelOf, type Shape } from '../shape';
-import { binaryKernel, unaryKernel, whereKernel } from './elementwise';
-import { matmulRowsDot } from './matmul';
-import { planReduce, reduceInner, reduceRows, reduceRun } from './reduce';
-import { specialize } from './specialize';
+import type { Backend, BinaryOp, KernelName, ReduceOp, Storage, UnaryOp, View } from '../backend.js';
+import { registerBackend } from '../backend.js';
+import { allocTyped, type DType, type TypedArray } from '../dtype.js';
+import { coalesce, contiguousStrides, isContiguous, numelOf, type Shape } from '../shape.js';
+import { binaryKernel, unaryKernel, whereKernel } from './elementwise.js';
+import { matmulRowsDot } from './matmul.js';
+import { planReduce, reduceInner, reduceRows, reduceRun } from './reduce.js';
+import { specialize } from './specialize.js';
 
 /** CPU storage is a typed array; the only backend whose data the host can touch directly. */
 export class CpuStorage implements Storage {

@@ -1,5 +1,5 @@
-import type { BinaryOp, UnaryOp } from '../backend';
-import type { DType, TypedArray } from '../dtype';
+import type { BinaryOp, UnaryOp } from '../backend.js';
+import type { DType, TypedArray } from '../dtype.js';
 
 /*
  * Elementwise kernels are generated once per (op, output kind) with `new Function`, so

@@ -1,4 +1,4 @@
-import type { TypedArray } from '../dtype';
+import type { TypedArray } from '../dtype.js';
 
 /*
  * C[M,N] = A[M,K] · B[K,N] as dot products of rows of A with rows of Bᵀ, in 4×2 register

@@ -1,6 +1,6 @@
-import type { ReduceOp } from '../backend';
-import type { TypedArray } from '../dtype';
-import { coalesce } from '../shape';
+import type { ReduceOp } from '../backend.js';
+import type { TypedArray } from '../dtype.js';
+import { coalesce } from '../shape.js';
 
 /*
  * Reductions permute the view so kept dims come first and reduced dims last (free: a

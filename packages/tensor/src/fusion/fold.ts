@@ -1,6 +1,6 @@
-import { cpuBackend } from '../backend';
-import type { DType } from '../dtype';
-import type { ElementwiseOp } from './graph';
+import { cpuBackend } from '../backend.js';
+import type { DType } from '../dtype.js';
+import type { ElementwiseOp } from './graph.js';
 
 /**
  * The value of an elementwise op whose operands are all constants (scalars, zeros,

@@ -1,5 +1,5 @@
-import type { BinaryOp, UnaryOp } from '../backend';
-import type { DType } from '../dtype';
+import type { BinaryOp, UnaryOp } from '../backend.js';
+import type { DType } from '../dtype.js';
 
 /*
  * The lazy elementwise graph every backend with generated kernels shares (gpu.js,

@@ -1,4 +1,4 @@
-import { fromTypedArray } from './dispatch';
+import { fromTypedArray } from './dispatch.js';
 
 /** 0, 1, …, n-1 as int32 (used by oneHot and creation). */
 export function arangeInt(n: number) {

@@ -1,8 +1,8 @@
-import { Tensor } from '../tensor';
-import { abs, add, exp, log1p, neg, sub, where, lt, gt, maximum, minimum } from './elementwise';
-import { logSumExp, max as reduceMax } from './reduce';
-import { normalizeDim } from '../shape';
-import { floatResult, isFloat } from '../dtype';
+import { Tensor } from '../tensor.js';
+import { abs, add, exp, log1p, neg, sub, where, lt, gt, maximum, minimum } from './elementwise.js';
+import { logSumExp, max as reduceMax } from './reduce.js';
+import { normalizeDim } from '../shape.js';
+import { floatResult, isFloat } from '../dtype.js';
 
 /*
  * Compositions of primitives: their gradients (of any order) come from the primitives'

@@ -1,8 +1,8 @@
-import { cpuBackend, getBackend, getBackendByName, listBackends, type Backend, type KernelName, type Storage, type View } from '../backend';
-import { scalarDType, type DType, type TypedArray } from '../dtype';
-import { contiguousStrides, type Shape } from '../shape';
-import { Tensor } from '../tensor';
-import { record } from '../autograd/node';
+import { cpuBackend, getBackend, getBackendByName, listBackends, type Backend, type KernelName, type Storage, type View } from '../backend.js';
+import { scalarDType, type DType, type TypedArray } from '../dtype.js';
+import { contiguousStrides, type Shape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { record } from '../autograd/node.js';
 
 /**
  * The host: where work the active device leaves goes (int32 labels, small tensors,

@@ -1,11 +1,11 @@
-import type { BinaryOp, UnaryOp, View } from '../backend';
-import { floatResult, isFloat, promoteTypes, promoteWithScalar, type DType } from '../dtype';
-import { DTypeError } from '../errors';
-import { broadcastShapes, type Shape } from '../shape';
-import { Tensor } from '../tensor';
-import { record } from '../autograd/node';
-import { fromStorage, runKernel, scalarTensor } from './dispatch';
-import { broadcastView } from './views';
+import type { BinaryOp, UnaryOp, View } from '../backend.js';
+import { floatResult, isFloat, promoteTypes, promoteWithScalar, type DType } from '../dtype.js';
+import { DTypeError } from '../errors.js';
+import { broadcastShapes, type Shape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { record } from '../autograd/node.js';
+import { fromStorage, runKernel, scalarTensor } from './dispatch.js';
+import { broadcastView } from './views.js';
 
 type Operand = Tensor | number;
 

@@ -1,4 +1,4 @@
-import type { Tensor } from '../tensor';
+import type { Tensor } from '../tensor.js';
 
 /**
  * Computes these tensors' values now. Backends that record elementwise work lazily

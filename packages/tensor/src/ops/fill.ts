@@ -1,6 +1,6 @@
-import { Tensor } from '../tensor';
-import type { DType } from '../dtype';
-import { creationBackend, fromStorage } from './dispatch';
+import { Tensor } from '../tensor.js';
+import type { DType } from '../dtype.js';
+import { creationBackend, fromStorage } from './dispatch.js';
 
 /** A new tensor of `shape` filled with `value`, on the active backend when it holds `dtype`. */
 export function filled(shape: readonly number[], value: number, dtype: DType): Tensor {

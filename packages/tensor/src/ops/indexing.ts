@@ -1,11 +1,11 @@
-import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors';
-import { normalizeDim } from '../shape';
-import { Tensor } from '../tensor';
-import { record } from '../autograd/node';
-import { fromStorage, readHost, runKernel } from './dispatch';
-import { eq } from './elementwise';
-import { expand, reshape, unsqueeze } from './shape';
-import { arangeInt } from './arange';
+import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
+import { normalizeDim } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { record } from '../autograd/node.js';
+import { fromStorage, readHost, runKernel } from './dispatch.js';
+import { eq } from './elementwise.js';
+import { expand, reshape, unsqueeze } from './shape.js';
+import { arangeInt } from './arange.js';
 
 function checkIndex(op: string, x: Tensor, dim: number, index: Tensor, boundShape: readonly number[]): number {
   if (!(index instanceof Tensor)) throw new DTypeError(`${op}: argument 'index' expected an int32 Tensor, got ${typeof index}`);

@@ -1,11 +1,11 @@
-import { DTypeError, ShapeError, fmtShape } from '../errors';
-import { broadcastShapes } from '../shape';
-import { promoteTypes } from '../dtype';
-import { Tensor } from '../tensor';
-import { record } from '../autograd/node';
-import { fromStorage, runKernel } from './dispatch';
-import { broadcastView } from './views';
-import { reshape, unsqueeze } from './shape';
+import { DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { broadcastShapes } from '../shape.js';
+import { promoteTypes } from '../dtype.js';
+import { Tensor } from '../tensor.js';
+import { record } from '../autograd/node.js';
+import { fromStorage, runKernel } from './dispatch.js';
+import { broadcastView } from './views.js';
+import { reshape, unsqueeze } from './shape.js';
 
 /**
  * Matrix product with PyTorch's rules: 1-d·1-d is a dot product, a 1-d operand is

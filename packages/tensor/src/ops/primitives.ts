@@ -1,14 +1,14 @@
-import type { DType } from '../dtype';
-import { isFloat } from '../dtype';
-import { Tensor } from '../tensor';
-import { where, eq, ge, gt, lt, mul, sign } from './elementwise';
-import { sum } from './reduce';
-import { embedSlice, expand, permute, reshape, slice, transpose } from './shape';
-import { gather, scatterAdd } from './indexing';
-import { matmul } from './linalg';
-import { zerosOf } from './fill';
-import { keepdimShape } from './reduce';
-import { logicalAnd } from './logic';
+import type { DType } from '../dtype.js';
+import { isFloat } from '../dtype.js';
+import { Tensor } from '../tensor.js';
+import { where, eq, ge, gt, lt, mul, sign } from './elementwise.js';
+import { sum } from './reduce.js';
+import { embedSlice, expand, permute, reshape, slice, transpose } from './shape.js';
+import { gather, scatterAdd } from './indexing.js';
+import { matmul } from './linalg.js';
+import { zerosOf } from './fill.js';
+import { keepdimShape } from './reduce.js';
+import { logicalAnd } from './logic.js';
 
 /**
  * The primitive table: every recorded operation and its vector-Jacobian product.

@@ -1,12 +1,12 @@
-import type { ReduceOp } from '../backend';
-import { floatResult, isFloat, type DType } from '../dtype';
-import { ValueError } from '../errors';
-import { normalizeDim, normalizeDims, numelOf } from '../shape';
-import { Tensor } from '../tensor';
-import { record } from '../autograd/node';
-import { fromStorage, runKernel } from './dispatch';
-import { reshape } from './shape';
-import { div, sub, square } from './elementwise';
+import type { ReduceOp } from '../backend.js';
+import { floatResult, isFloat, type DType } from '../dtype.js';
+import { ValueError } from '../errors.js';
+import { normalizeDim, normalizeDims, numelOf } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { record } from '../autograd/node.js';
+import { fromStorage, runKernel } from './dispatch.js';
+import { reshape } from './shape.js';
+import { div, sub, square } from './elementwise.js';
 
 /** The shape `x` has after reducing `axes` with keepdim. */
 export function keepdimShape(shape: readonly number[], axes: readonly number[]): number[] {

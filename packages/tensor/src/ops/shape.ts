@@ -1,10 +1,10 @@
-import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from '../errors';
-import { contiguousStrides, isContiguous, normalizeDim, numelOf, shapesEqual } from '../shape';
-import { Tensor } from '../tensor';
-import { record } from '../autograd/node';
-import { isGradEnabled } from '../autograd/grad-mode';
-import { fromStorage, onBackend, runKernel } from './dispatch';
-import { promoteTypes } from '../dtype';
+import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { contiguousStrides, isContiguous, normalizeDim, numelOf, shapesEqual } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { record } from '../autograd/node.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { fromStorage, onBackend, runKernel } from './dispatch.js';
+import { promoteTypes } from '../dtype.js';
 
 function viewOf(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
   return new Tensor(x.storage, [...shape], [...strides], offset, x.dtype);

@@ -1,5 +1,5 @@
-import type { View } from '../backend';
-import type { Shape } from '../shape';
+import type { View } from '../backend.js';
+import type { Shape } from '../shape.js';
 
 /** The view of `v` broadcast to `shape` (stride 0 on new and size-1 dims). No checks: callers validate. */
 export function broadcastView(v: View, shape: Shape): View {

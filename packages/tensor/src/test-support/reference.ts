@@ -11,7 +11,7 @@
 import { expect } from 'vitest';
 import fc from 'fast-check';
 import { mulberry32 } from '@tsgrad/testing';
-import { Tensor, tensor, type DType } from '../index';
+import { Tensor, tensor, type DType } from '../index.js';
 
 /** A reference array: a row-major float64 buffer and its shape. */
 export interface Ref { shape: number[]; data: Float64Array }

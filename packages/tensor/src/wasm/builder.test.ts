@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { mulberry32 } from '@tsgrad/testing';
-import { ModuleBuilder, WasmBuildError, type FunctionBuilder, type Label, type ValType } from './builder';
-import { detectFeatures } from './runtime';
+import { ModuleBuilder, WasmBuildError, type FunctionBuilder, type Label, type ValType } from './builder.js';
+import { detectFeatures } from './runtime.js';
 
 /*
  * The typed bytecode builder: what it emits must validate and compute, and what it

@@ -1,8 +1,8 @@
-import type { BinaryOp, UnaryOp } from '../backend';
-import type { DType } from '../dtype';
-import type { FunctionBuilder, Label, Local } from './builder';
-import { emitMath, emitPow, type MathOp } from './math';
-import type { Expr, LeafExpr, OpExpr } from './plan';
+import type { BinaryOp, UnaryOp } from '../backend.js';
+import type { DType } from '../dtype.js';
+import type { FunctionBuilder, Label, Local } from './builder.js';
+import { emitMath, emitPow, type MathOp } from './math.js';
+import type { Expr, LeafExpr, OpExpr } from './plan.js';
 
 /*
  * Emits the SIMD code of one expression element-group: four lanes at a time ('vector'

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { mulberry32 } from '@tsgrad/testing';
-import { ALIGN, WasmHeap, sizeClass } from './heap';
-import { BackendError, getBackend, setBackend, tensor, wasm, type Tensor } from '../index';
+import { ALIGN, WasmHeap, sizeClass } from './heap.js';
+import { BackendError, getBackend, setBackend, tensor, wasm, type Tensor } from '../index.js';
 
 /*
  * The WebAssembly heap's allocator on its own (a fresh WasmHeap per test, so counts are

@@ -1,4 +1,4 @@
-import { BackendError } from '../errors';
+import { BackendError } from '../errors.js';
 
 /*
  * One growable WebAssembly.Memory holds every tensor of the WebAssembly backend and

@@ -1,10 +1,10 @@
-import type { ReduceOp } from '../backend';
-import type { DType } from '../dtype';
-import type { FunctionBuilder, Local, ValType } from './builder';
-import { bump, emitConvert, emitExpr, emitLoad, emitLoop, emitStore, isF, type EmitContext, type Mode } from './emit';
-import { emitMath } from './math';
-import { elemBytes, exprKey, innerClass, layout, type Expr, type LeafExpr, type Plan } from './plan';
-import type { WasmRuntime } from './runtime';
+import type { ReduceOp } from '../backend.js';
+import type { DType } from '../dtype.js';
+import type { FunctionBuilder, Local, ValType } from './builder.js';
+import { bump, emitConvert, emitExpr, emitLoad, emitLoop, emitStore, isF, type EmitContext, type Mode } from './emit.js';
+import { emitMath } from './math.js';
+import { elemBytes, exprKey, innerClass, layout, type Expr, type LeafExpr, type Plan } from './plan.js';
+import type { WasmRuntime } from './runtime.js';
 
 /*
  * The two kernel shapes every fused computation takes:

@@ -1,9 +1,9 @@
 import { mulberry32 } from '@tsgrad/testing';
 import { describe, expect, it } from 'vitest';
-import { ModuleBuilder } from './builder';
-import type { FunctionBuilder } from './builder';
-import { emitMath, emitPow, type MathOp } from './math';
-import { detectFeatures, WasmRuntime } from './runtime';
+import { ModuleBuilder } from './builder.js';
+import type { FunctionBuilder } from './builder.js';
+import { emitMath, emitPow, type MathOp } from './math.js';
+import { detectFeatures, WasmRuntime } from './runtime.js';
 
 /*
  * Every op against the float64 JS result rounded to float32, over 10^7 float32 inputs each: half

@@ -1,4 +1,4 @@
-import type { FunctionBuilder, Local } from './builder';
+import type { FunctionBuilder, Local } from './builder.js';
 
 /*
  * Vectorised float32 transcendental functions, emitted inline into a kernel.

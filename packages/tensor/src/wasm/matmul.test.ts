@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { mulberry32 } from '@tsgrad/testing';
-import { detectFeatures, WasmRuntime } from './runtime';
-import { DEFAULT_MATMUL_CONFIG, matmulF32, matmulF32WithConfig, type MatmulConfig, type MatrixOperand } from './matmul';
+import { detectFeatures, WasmRuntime } from './runtime.js';
+import { DEFAULT_MATMUL_CONFIG, matmulF32, matmulF32WithConfig, type MatmulConfig, type MatrixOperand } from './matmul.js';
 
 /*
  * The WebAssembly matmul against a float64 triple loop, on every operand layout the

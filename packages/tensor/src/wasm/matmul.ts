@@ -1,5 +1,5 @@
-import { emitCall, type FunctionBuilder, type Local, type ModuleBuilder } from './builder';
-import type { WasmRuntime } from './runtime';
+import { emitCall, type FunctionBuilder, type Local, type ModuleBuilder } from './builder.js';
+import type { WasmRuntime } from './runtime.js';
 
 /*
  * float32 matrix multiplication for the WebAssembly backend: packed panels and a

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mulberry32 } from '@tsgrad/testing';
-import { sizeClass } from './heap';
-import { WasmBackend, getBackend, registerBackend, setBackend, tensor, type Tensor, type WasmStats } from '../index';
+import { sizeClass } from './heap.js';
+import { WasmBackend, getBackend, registerBackend, setBackend, tensor, type Tensor, type WasmStats } from '../index.js';
 
 /*
  * The realistic user loop on the WebAssembly backend: a tiny MLP trained with plain

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { mulberry32 } from '@tsgrad/testing';
 import {
   cat, getBackend, setBackend, stack, tensor, wasm, where, ValueError, type DType, type Tensor,
-} from '../index';
-import { make, numel, permutedView, steppedView, type Ref } from '../test-support/reference';
+} from '../index.js';
+import { make, numel, permutedView, steppedView, type Ref } from '../test-support/reference.js';
 
 /*
  * The WebAssembly backend against the JS reference backend ('cpu'), op by op: the

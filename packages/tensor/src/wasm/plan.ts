@@ -1,6 +1,6 @@
-import type { DType } from '../dtype';
-import { opName, type ElementwiseOp, type LazyNode, type Source } from '../fusion/graph';
-import { coalesce, contiguousStrides, numelOf } from '../shape';
+import type { DType } from '../dtype.js';
+import { opName, type ElementwiseOp, type LazyNode, type Source } from '../fusion/graph.js';
+import { coalesce, contiguousStrides, numelOf } from '../shape.js';
 
 /*
  * A fused kernel's expression: what one output element (or one reduced element) is

@@ -1,5 +1,5 @@
-import { getBackendByName, listBackends, registerBackend } from '../backend';
-import { WasmBackend } from './wasm-backend';
+import { getBackendByName, listBackends, registerBackend } from '../backend.js';
+import { WasmBackend } from './wasm-backend.js';
 
 // A second copy of this module (two bundles, a re-import) reuses the first registration.
 const existing = listBackends().includes('wasm') ? (getBackendByName('wasm') as WasmBackend) : null;

@@ -1,6 +1,6 @@
-import { BackendError } from '../errors';
-import { ModuleBuilder } from './builder';
-import { WasmHeap } from './heap';
+import { BackendError } from '../errors.js';
+import { ModuleBuilder } from './builder.js';
+import { WasmHeap } from './heap.js';
 
 /*
  * What every WebAssembly kernel needs: the heap, the engine's features, and a bounded

@@ -1,16 +1,16 @@
-import type { Backend, BinaryOp, KernelName, ReduceOp, Storage, UnaryOp, View } from '../backend';
-import { allocTyped, type DType, type TypedArray } from '../dtype';
-import { BackendError } from '../errors';
-import { foldConstants } from '../fusion/fold';
-import { LazyNode, binaryOp, opsOf, sourceOfNode, unaryOp, type Access, type ElementwiseOp, type Source } from '../fusion/graph';
-import { cleanupSome, envVar, syncCollector } from '../memory/sync-gc';
-import { coalesce, contiguousStrides, isContiguous, numelOf } from '../shape';
-import { canEmit } from './emit';
-import { runMap, runReduce } from './kernels';
-import { matmulF32, type MatrixOperand } from './matmul';
-import { MAX_FUSED_OPS, Plan, WasmBuffer, elemBytes, type Node } from './plan';
-import { WasmRuntime, detectFeatures } from './runtime';
-import type { HeapStats } from './heap';
+import type { Backend, BinaryOp, KernelName, ReduceOp, Storage, UnaryOp, View } from '../backend.js';
+import { allocTyped, type DType, type TypedArray } from '../dtype.js';
+import { BackendError } from '../errors.js';
+import { foldConstants } from '../fusion/fold.js';
+import { LazyNode, binaryOp, opsOf, sourceOfNode, unaryOp, type Access, type ElementwiseOp, type Source } from '../fusion/graph.js';
+import { cleanupSome, envVar, syncCollector } from '../memory/sync-gc.js';
+import { coalesce, contiguousStrides, isContiguous, numelOf } from '../shape.js';
+import { canEmit } from './emit.js';
+import { runMap, runReduce } from './kernels.js';
+import { matmulF32, type MatrixOperand } from './matmul.js';
+import { MAX_FUSED_OPS, Plan, WasmBuffer, elemBytes, type Node } from './plan.js';
+import { WasmRuntime, detectFeatures } from './runtime.js';
+import type { HeapStats } from './heap.js';
 
 /*
  * The WebAssembly backend: tensors live in one WebAssembly.Memory, kernels are
