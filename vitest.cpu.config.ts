@@ -6,6 +6,9 @@ import { defineConfig } from 'vitest/config';
  * every test alone. The wasm/ suites test that backend itself and are not repeated.
  */
 export default defineConfig({
+  // @tsgrad/* resolve to packages/*/src through the root tsconfig.json "paths", never to
+  // a built packages/*/dist (see tsconfig.json).
+  resolve: { tsconfigPaths: true },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['packages/tensor/src/wasm/**', 'packages/gpu/**', '**/node_modules/**'],

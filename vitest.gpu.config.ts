@@ -9,6 +9,9 @@ import { defineConfig } from 'vitest/config';
 const mode = process.env['TSGRAD_GPU_MODE'] ?? 'webasm';
 
 export default defineConfig({
+  // @tsgrad/* resolve to packages/*/src through the root tsconfig.json "paths", never to
+  // a built packages/*/dist (see tsconfig.json).
+  resolve: { tsconfigPaths: true },
   test: {
     include: [
       'packages/gpu/src/**/*.test.ts',

@@ -29,7 +29,11 @@ export function isGlMode(mode: GpuMode): boolean {
   return mode !== 'webasm';
 }
 
-const SETUP_HINT = "run 'npm run setup:gl' (scripts/setup-headless-gl.sh installs the Debian build packages and compiles it)";
+// What a user of the published package does (npm skips the optional `gl` silently when
+// its install step cannot fetch or compile it), then the shortcut inside this repository.
+const SETUP_HINT =
+  "to build it, install a C++ toolchain, python3 and the X11/GL headers (Debian/Ubuntu: build-essential python3 pkg-config libx11-dev libxext-dev libxi-dev libgl-dev), " +
+  "then run 'npm rebuild gl' in your project; in the tsgrad repository, 'npm run setup:gl' does both";
 
 function headlessGlAvailability(): ModeAvailability {
   if (!isNode) return { available: false, reason: 'headlessgl runs only in Node (in a browser use webgl2 or webgl)' };

@@ -12,9 +12,11 @@ export function specialize<F extends AnyFn>(fn: F, key: string, deps: Record<str
   const k = `${fn.name}:${key}`;
   let f = copies.get(k) as F | undefined;
   if (!f) {
-    const names = Object.keys(deps);
-    const values = names.map((n) => specialize(deps[n]!, key));
-    f = new Function(...names, `return (${fn.toString()});`)(...values) as F;
+    // Each dependency is bound under its own runtime name, the identifier `fn`'s source
+    // calls it by, even after a minifier renamed both (esbuild --minify, terser).
+    const fns = Object.values(deps);
+    const values = fns.map((d) => specialize(d, key));
+    f = new Function(...fns.map((d) => d.name), `return (${fn.toString()});`)(...values) as F;
     copies.set(k, f);
   }
   return f;
