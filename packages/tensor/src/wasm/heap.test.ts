@@ -309,3 +309,24 @@ describe('through the wasm backend', () => {
     for (let i = 0; i < x.length; i++) expect(got[i]).toBe(Math.fround(x[i]! * 3));
   });
 });
+
+describe('a shared heap (worker threads)', () => {
+  it('is a SharedArrayBuffer with a maximum, imported with the same limits, and its views follow growth', () => {
+    const h = new WasmHeap(1, { shared: true });
+    expect(h.shared).toBe(true);
+    expect(h.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(h.importDescriptor).toEqual({ module: 'env', name: 'memory', initial: 1, maximum: h.maximumPages, shared: true });
+    const p = h.alloc(4096);
+    const before = h.f32;
+    before[p >> 2] = 1.5;
+    const big = h.alloc(3 * 2 ** 20);
+    expect(h.stats().grows).toBeGreaterThanOrEqual(1);
+    // A shared buffer is not detached by growth: the old view keeps its old length…
+    expect(before.length).toBe(PAGE / 4);
+    // …and a view taken now covers the grown memory, with the old contents.
+    expect(h.f32.length).toBe(h.stats().memoryBytes / 4);
+    expect(h.f32[p >> 2]).toBe(1.5);
+    h.u8[big + 3 * 2 ** 20 - 1] = 7;
+    expect(h.u8[big + 3 * 2 ** 20 - 1]).toBe(7);
+  });
+});

@@ -1,4 +1,5 @@
 import { BackendError } from '../errors.js';
+import type { WasmMemory } from './wasm-types.js';
 
 /*
  * One growable WebAssembly.Memory holds every tensor of the WebAssembly backend and
@@ -41,7 +42,8 @@ export interface HeapStats {
 }
 
 export class WasmHeap {
-  readonly memory: WebAssembly.Memory;
+  /** The heap's WebAssembly.Memory (typed so the published .d.ts needs no DOM lib: wasm-types.ts). */
+  readonly memory: WasmMemory;
   private top = ALIGN; // address 0 stays unused: a null pointer is never a valid block
   private readonly free = new Map<number, number[]>();
   private readonly blockClass = new Map<number, number>();
@@ -57,13 +59,42 @@ export class WasmHeap {
    */
   beforeGrow: ((bytes: number) => void) | null = null;
 
-  constructor(initialPages = 256) {
-    this.memory = new WebAssembly.Memory({ initial: initialPages });
+  /** Whether the memory is shared (a SharedArrayBuffer that worker threads see too). */
+  readonly shared: boolean;
+  /** The shared memory's maximum in pages (it cannot grow past it; unset for an unshared memory). */
+  readonly maximumPages: number | undefined;
+
+  /**
+   * `shared`: a shared memory (worker threads run kernels on it). A shared memory
+   * needs a maximum; growing it does not detach the buffer, but views keep their old
+   * length, so they are re-derived after growth exactly as for an unshared one.
+   */
+  constructor(initialPages = 256, opts: { shared?: boolean; maximumPages?: number } = {}) {
+    this.shared = opts.shared ?? false;
+    if (this.shared) {
+      let memory: WebAssembly.Memory | null = null;
+      // 4 GiB (the wasm32 limit) where the engine allows it, else 2 GiB.
+      for (const max of opts.maximumPages !== undefined ? [opts.maximumPages] : [65536, 32768]) {
+        try {
+          memory = new WebAssembly.Memory({ initial: initialPages, maximum: max, shared: true } as WebAssembly.MemoryDescriptor);
+          this.maximumPages = max;
+          break;
+        } catch (e) {
+          if (max === 32768 || opts.maximumPages !== undefined) {
+            throw new BackendError(`wasm backend: cannot create a shared WebAssembly.Memory: ${(e as Error).message}`);
+          }
+        }
+      }
+      this.memory = memory!;
+    } else {
+      this.memory = new WebAssembly.Memory({ initial: initialPages });
+    }
     this.buffer = this.memory.buffer;
   }
 
-  /** The memory as the kernel modules import it. */
-  get importDescriptor(): { module: string; name: string; initial: number } {
+  /** The memory as the kernel modules import it (a shared one with its exact limits). */
+  get importDescriptor(): { module: string; name: string; initial: number; maximum?: number; shared?: boolean } {
+    if (this.shared) return { module: 'env', name: 'memory', initial: 1, maximum: this.maximumPages!, shared: true };
     return { module: 'env', name: 'memory', initial: 1 };
   }
 

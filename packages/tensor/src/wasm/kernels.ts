@@ -1,10 +1,11 @@
 import type { ReduceOp } from '../backend.js';
 import type { DType } from '../dtype.js';
-import type { FunctionBuilder, Local, ValType } from './builder.js';
+import type { FunctionBuilder, Local, ModuleBuilder, ValType } from './builder.js';
 import { bump, emitConvert, emitExpr, emitLoad, emitLoop, emitStore, isF, type EmitContext, type Mode } from './emit.js';
 import { emitMath } from './math.js';
 import { elemBytes, exprKey, innerClass, layout, type Expr, type LeafExpr, type Plan } from './plan.js';
 import type { WasmRuntime } from './runtime.js';
+import { runBox } from './threads/split.js';
 
 /*
  * The two kernel shapes every fused computation takes:
@@ -172,7 +173,7 @@ export function runMap(rt: WasmRuntime, plan: Plan, root: Expr, out: Accessor): 
   const gatherKey = gathered.length ? `|g${gathered.map((l) => l.slot).join(',')}@${plan.index!.slot}` : '';
   const key = `map|${D}|${simd ? 'v' : 's'}|${DT[out.dtype]}${classes[0]}|${plan.consts.map((c) => DT[c.dtype]).join('')}${gatherKey}|` +
     exprKey(root, (l) => classes[l.slot]!);
-  const kernel = rt.kernel(key, (m) => m.func('run', b.paramTypes, [], (f, ps) => {
+  const build = (m: ModuleBuilder) => m.func('run', b.paramTypes, [], (f, ps) => {
     const fr = frame(f, ps, D, acc.length, plan);
     const who = acc.map((_, k) => k);
     const start = fr.acc.map((a) => a.ptr);
@@ -241,8 +242,12 @@ export function runMap(rt: WasmRuntime, plan: Plan, root: Expr, out: Accessor): 
         f.br(top);
       }));
     });
-  }));
-  kernel['run']!(...b.args);
+  });
+  const handle = rt.handle(key, build);
+  // Any dim may be split; along the vectorised inner dim, by whole unrolled SIMD groups.
+  runBox(rt, handle, rt.profile ? rt.kernel(key, build) : handle.exports, b.args, shape, acc.length, {
+    dims: range(0, D), align: (d) => (d === D - 1 ? 32 : 1),
+  });
 }
 
 function range(a: number, b: number): number[] {
@@ -358,7 +363,7 @@ export function runReduce(rt: WasmRuntime, plan: Plan, root: Expr, nReduced: num
     else h.u8.fill(op === 'max' ? 0 : op === 'min' ? 1 : 0, target.ptr, target.ptr + nOut);
     if (scratch) h.f32.fill(0, scratch >> 2, (scratch >> 2) + nOut);
   }
-  const kernel = rt.kernel(key, (m) => m.func('run', b.paramTypes, [], (f, ps) => {
+  const build = (m: ModuleBuilder) => m.func('run', b.paramTypes, [], (f, ps) => {
     const fr = frame(f, ps, D, acc.length, plan);
     const all = acc.map((_, k) => k);
     const start = fr.acc.map((a) => a.ptr);
@@ -369,8 +374,13 @@ export function runReduce(rt: WasmRuntime, plan: Plan, root: Expr, nReduced: num
         emitRow(rt, fr, plan, root, op, target.outDtype, gk, D, rowVector, rowClasses, cur);
       });
     }
-  }));
-  kernel['run']!(...b.args);
+  });
+  const handle = rt.handle(key, build);
+  // Only kept dims are split (each output is computed whole, by one thread); the kept
+  // run of the column and lanes orders by whole groups of four outputs.
+  runBox(rt, handle, rt.profile ? rt.kernel(key, build) : handle.exports, b.args, shape, acc.length, {
+    dims: range(0, gk), align: (d) => (d === gk - 1 && (cols || lanes) ? 4 : 1),
+  });
   if (scratch) rt.heap.release(scratch);
 }
 

@@ -1,5 +1,8 @@
 import { emitCall, type FunctionBuilder, type Local, type ModuleBuilder } from './builder.js';
 import type { WasmRuntime } from './runtime.js';
+import { ARG } from './threads/protocol.js';
+import type { ArgKind, KernelHandle } from './threads/pool.js';
+import { fitChunk, threadTuning } from './threads/split.js';
 
 /*
  * float32 matrix multiplication for the WebAssembly backend: packed panels and a
@@ -43,11 +46,12 @@ import type { WasmRuntime } from './runtime.js';
  * on whether the multiply-add is fused (`rt.relaxed`), not on tile position, block
  * sizes, orientation or the order in which tiles are visited (the tests check this).
  * `compute` takes a half-open range [t0, t1) of output blocks (MC×NC, numbered
- * row-block-major within a batch). To parallelise: pack A and B once (packing splits
- * by panel too: `packA`/`packB` on disjoint panel ranges, src and dst offset to a
- * panel boundary), then hand each worker a disjoint block range of `compute`. Results
- * are bit-identical for any worker count because no element's sum is ever split
- * between workers.
+ * row-block-major within a batch). With threads (`matmulParallel`, at the end): A and B
+ * are packed once, by disjoint panel ranges (src and dst offset to a panel boundary),
+ * then each thread takes disjoint block ranges of `computeBlocks` (the same code with
+ * the block size as arguments, smaller blocks for small products, chosen from the
+ * shape). Results are bit-identical for any thread count because no element's sum is
+ * ever split between threads.
  */
 
 export interface MatrixOperand {
@@ -351,21 +355,30 @@ function emitPack(m: ModuleBuilder, fname: string, W: number): number {
 /**
  * compute(ap, bp, c, crs, ccs, M, K, N, tmp, t0, t1, bd, bdStep): output blocks t0..t1-1
  * of C (element [i, j] at c + i·crs + j·ccs bytes) from packed panels (or, when bd ≠ 0,
- * B read in place at bd with row pitch bdStep and only its ragged panel packed at bp). Blocks are MC×NC,
- * numbered row-block-major. Tiles of a row-contiguous C (ccs = 4) are stored in place;
+ * B read in place at bd with row pitch bdStep and only its ragged panel packed at bp).
+ * Blocks are MC×NC, numbered row-block-major; computeBlocks(…, mc, nc) takes the block
+ * size as arguments (multiples of MR and NR). Tiles of a row-contiguous C (ccs = 4) are stored in place;
  * ragged tiles and other layouts (the transposed output of a swapped product) go
  * through the MR×NR tile at tmp.
  */
-function emitCompute(m: ModuleBuilder, cfg: MatmulConfig, micro: number): number {
-  const { mr: MR, nr: NR, mc: MC, nc: NC, kc: KC } = cfg;
-  return m.func('compute', Array.from({ length: 13 }, () => 'i32' as const), [],
-    (f, [ap, bp, c, crs, ccs, M, K, N, tmp, t0, t1, bd, bdStep]) => {
+/**
+ * Emits `compute` (blocks of the configured MC×NC, constants: what `run` calls) or, with
+ * `blockArgs`, `computeBlocks` (the same code, with mc and nc as two more arguments:
+ * what the threads call, so that a product has enough blocks to share).
+ */
+function emitCompute(m: ModuleBuilder, cfg: MatmulConfig, micro: number, blockArgs: boolean): number {
+  const { mr: MR, nr: NR, kc: KC } = cfg;
+  const nargs = blockArgs ? 15 : 13;
+  return m.func(blockArgs ? 'computeBlocks' : 'compute', Array.from({ length: nargs }, () => 'i32' as const), [],
+    (f, [ap, bp, c, crs, ccs, M, K, N, tmp, t0, t1, bd, bdStep, mcArg, ncArg]) => {
+      const MC = () => (blockArgs ? f.local.get(mcArg!) : f.i32.const(cfg.mc));
+      const NC = () => (blockArgs ? f.local.get(ncArg!) : f.i32.const(cfg.nc));
       const L = () => f.addLocal('i32');
       const t = L(), nbj = L(), ic = L(), jc = L(), iEnd = L(), jEnd = L(), pc = L(), kcL = L();
       const ir = L(), jr = L(), mr = L(), nr = L(), aPan = L(), bPan = L(), cT = L(), direct = L();
       const x = L(), y = L(), src = L(), dstp = L(), bStep = L();
       // Blocks per block row.
-      setI(f, nbj, () => { f.local.get(N!); f.i32.const(NC - 1); f.i32.add(); f.i32.const(NC); f.i32.div_u(); });
+      setI(f, nbj, () => { f.local.get(N!); NC(); f.i32.add(); f.i32.const(1); f.i32.sub(); NC(); f.i32.div_u(); });
       const microCall = (cPtr: Local, ldcL: () => void, load: () => void) => {
         f.local.get(aPan);
         f.local.get(bPan);
@@ -392,10 +405,10 @@ function emitCompute(m: ModuleBuilder, cfg: MatmulConfig, micro: number): number
         });
       };
       forLoop(f, t, () => f.local.get(t0!), () => f.local.get(t1!), () => f.i32.const(1), () => {
-        setI(f, ic, () => { f.local.get(t); f.local.get(nbj); f.i32.div_u(); f.i32.const(MC); f.i32.mul(); });
-        setI(f, jc, () => { f.local.get(t); f.local.get(nbj); f.i32.rem_u(); f.i32.const(NC); f.i32.mul(); });
-        setI(f, iEnd, () => minI(f, () => { f.local.get(ic); f.i32.const(MC); f.i32.add(); }, () => f.local.get(M!)));
-        setI(f, jEnd, () => minI(f, () => { f.local.get(jc); f.i32.const(NC); f.i32.add(); }, () => f.local.get(N!)));
+        setI(f, ic, () => { f.local.get(t); f.local.get(nbj); f.i32.div_u(); MC(); f.i32.mul(); });
+        setI(f, jc, () => { f.local.get(t); f.local.get(nbj); f.i32.rem_u(); NC(); f.i32.mul(); });
+        setI(f, iEnd, () => minI(f, () => { f.local.get(ic); MC(); f.i32.add(); }, () => f.local.get(M!)));
+        setI(f, jEnd, () => minI(f, () => { f.local.get(jc); NC(); f.i32.add(); }, () => f.local.get(N!)));
         forLoop(f, pc, () => f.i32.const(0), () => f.local.get(K!), () => f.i32.const(KC), () => {
           setI(f, kcL, () => minI(f, () => f.i32.const(KC), () => { f.local.get(K!); f.local.get(pc); f.i32.sub(); }));
           forLoop(f, jr, () => f.local.get(jc), () => f.local.get(jEnd), () => f.i32.const(NR), () => {
@@ -545,7 +558,8 @@ export function buildMatmulModule(m: ModuleBuilder, cfg: MatmulConfig, relaxed: 
   const micro = emitMicroKernel(m, cfg, relaxed);
   const packA = emitPack(m, 'packA', cfg.mr);
   const packB = emitPack(m, 'packB', cfg.nr);
-  const compute = emitCompute(m, cfg, micro);
+  const compute = emitCompute(m, cfg, micro, false);
+  emitCompute(m, cfg, micro, true);
   emitRun(m, cfg, { packA, packB, compute });
 }
 
@@ -582,6 +596,11 @@ export function matmulF32WithConfig(
   const xr = swap ? x.colStride : x.rowStride, xc = swap ? x.rowStride : x.colStride;
   const yr = swap ? y.colStride : y.rowStride, yc = swap ? y.rowStride : y.colStride;
   const direct = yc === 1 && rows <= cfg.directRows;
+  if (rt.threads > 1 && batch * rows * cols * K >= threadTuning().minMacs) {
+    matmulParallel(rt, cfg, { ...x, rowStride: xr, colStride: xc }, { ...y, rowStride: yr, colStride: yc }, outPtr,
+      swap ? 4 : N * 4, swap ? N * 4 : 4, batch, rows, K, cols, direct);
+    return;
+  }
   const scratch = rt.heap.alloc(scratchBytes(cfg, rows, K, cols));
   try {
     k.run!(
@@ -593,4 +612,118 @@ export function matmulF32WithConfig(
   } finally {
     rt.heap.release(scratch);
   }
+}
+
+// ---------- parallel ----------
+
+/** Multiply-adds per task when whole products of a batch are the tasks, in task elements (2²⁰ by default). */
+const BATCH_TASK_FACTOR = 64;
+/** Output blocks a product is cut into for the threads (at least, where the shape allows). */
+const MIN_BLOCKS = 8;
+
+const FIXED = (n: number): ArgKind[] => new Array<ArgKind>(n).fill(ARG.FIXED);
+
+/**
+ * The product on the worker threads. Operands are already oriented (a swapped product
+ * passed as Bᵀ·Aᵀ with strides exchanged); strides in elements, C's in bytes. Either
+ * whole products of the batch are the tasks (many small products), or, per product,
+ * the panels of A and B are packed in parallel (disjoint panel ranges) and then the
+ * output blocks are computed in parallel: block sizes come from the shape alone, and
+ * no output element's sum is ever split, so the bits are those of the serial kernel.
+ */
+function matmulParallel(
+  rt: WasmRuntime, cfg: Readonly<MatmulConfig>, x: MatrixOperand, y: MatrixOperand, outPtr: number,
+  cRs: number, cCs: number, batch: number, M: number, K: number, N: number, direct: boolean,
+): void {
+  const threads = rt.threads;
+  const perProduct = M * N * K;
+  const taskMacs = BATCH_TASK_FACTOR * threadTuning().taskElements;
+  const chunk = fitChunk(batch, Math.max(1, Math.ceil(taskMacs / perProduct)));
+  if (batch > 1 && Math.ceil(batch / chunk) >= 2 && perProduct < taskMacs * MIN_BLOCKS) {
+    // Whole products: `run` on a range of the batch, with scratch of its own per thread.
+    const h = rt.handle(configKey(cfg, rt.relaxed), (m) => buildMatmulModule(m, cfg, rt.relaxed));
+    const bytes = roundUp(scratchBytes(cfg, M, K, N), 64);
+    const scratch = rt.heap.alloc(bytes * threads);
+    try {
+      const args = [
+        x.ptr, x.batchStride * 4, x.rowStride * 4, x.colStride * 4,
+        y.ptr, y.batchStride * 4, y.rowStride * 4, y.colStride * 4,
+        outPtr, cRs, cCs, batch, M, K, N, scratch, direct ? 1 : 0,
+      ];
+      const kinds = FIXED(args.length);
+      const mults = new Array<number>(args.length).fill(0);
+      kinds[0] = ARG.OFFSET; mults[0] = x.batchStride * 4;
+      kinds[4] = ARG.OFFSET; mults[4] = y.batchStride * 4;
+      kinds[8] = ARG.OFFSET; mults[8] = M * N * 4;
+      kinds[11] = ARG.COUNT;
+      kinds[15] = ARG.PER_THREAD; mults[15] = bytes;
+      rt.parallel({ kernel: h, fn: 'run', args, kinds, mults, units: batch, chunk });
+    } finally {
+      rt.heap.release(scratch);
+    }
+    return;
+  }
+  // Output blocks: the configured ones, halved until there are enough to share.
+  let mc = Math.min(cfg.mc, roundUp(M, cfg.mr)), nc = Math.min(cfg.nc, roundUp(N, cfg.nr));
+  const blocks = (a: number, b: number) => Math.ceil(M / a) * Math.ceil(N / b);
+  while (blocks(mc, nc) < MIN_BLOCKS) {
+    if (nc > cfg.nr && (nc >= 4 * mc || mc <= cfg.mr)) nc = Math.max(cfg.nr, roundUp(nc / 2, cfg.nr));
+    else if (mc > cfg.mr) mc = Math.max(cfg.mr, roundUp(mc / 2, cfg.mr));
+    else break;
+  }
+  // One module for every block size: the blocks are compute's arguments.
+  const h = rt.handle(configKey(cfg, rt.relaxed), (m) => buildMatmulModule(m, cfg, rt.relaxed));
+  const packedA = roundUp(roundUp(M, cfg.mr) * K * 4, 64);
+  const packedB = roundUp(roundUp(N, cfg.nr) * K * 4, 64);
+  const tile = cfg.mr * cfg.nr * 4;
+  const scratch = rt.heap.alloc(packedA + packedB + tile * threads);
+  const ap = scratch, bp = scratch + packedA, tmp = bp + packedB;
+  const nblocks = blocks(mc, nc);
+  try {
+    for (let bi = 0; bi < batch; bi++) {
+      if (bi === 0 || x.batchStride !== 0) {
+        packParallel(rt, h, 'packA', x.ptr + bi * x.batchStride * 4, x.rowStride * 4, x.colStride * 4, M, K, ap, cfg.mr);
+      }
+      const yb = y.ptr + bi * y.batchStride * 4;
+      if (bi === 0 || y.batchStride !== 0) {
+        if (direct) {
+          // B is read in place; only its ragged last panel is packed.
+          const jTail = Math.floor(N / cfg.nr) * cfg.nr;
+          if (jTail < N) h.exports['packB']!(yb + jTail * y.colStride * 4, y.colStride * 4, y.rowStride * 4, N - jTail, K, bp);
+        } else {
+          packParallel(rt, h, 'packB', yb, y.colStride * 4, y.rowStride * 4, N, K, bp, cfg.nr);
+        }
+      }
+      const args = [ap, bp, outPtr + bi * M * N * 4, cRs, cCs, M, K, N, tmp, 0, nblocks, direct ? yb : 0, y.rowStride * 4, mc, nc];
+      const kinds = FIXED(args.length);
+      const mults = new Array<number>(args.length).fill(0);
+      kinds[8] = ARG.PER_THREAD; mults[8] = tile;
+      kinds[9] = ARG.BEGIN;
+      kinds[10] = ARG.END;
+      rt.parallel({ kernel: h, fn: 'computeBlocks', args, kinds, mults, units: nblocks, chunk: 1 });
+    }
+  } finally {
+    rt.heap.release(scratch);
+  }
+}
+
+/** packA / packB of `outer` rows (columns) on disjoint whole-panel ranges; small ones on this thread. */
+function packParallel(
+  rt: WasmRuntime, h: KernelHandle, fn: 'packA' | 'packB', src: number, os: number, ks: number,
+  outer: number, K: number, dst: number, W: number,
+): void {
+  const args = [src, os, ks, outer, K, dst];
+  const panels = Math.ceil(outer / W);
+  const { minElements, taskElements } = threadTuning();
+  const perPanel = Math.max(1, Math.round(taskElements / (W * K)));
+  if (outer * K < minElements || panels < 2 * perPanel) {
+    h.exports[fn]!(...args);
+    return;
+  }
+  const kinds = FIXED(6);
+  const mults = [os, 0, 0, 0, 0, K * 4];
+  kinds[0] = ARG.OFFSET;
+  kinds[3] = ARG.COUNT;
+  kinds[5] = ARG.OFFSET;
+  rt.parallel({ kernel: h, fn, args, kinds, mults, units: outer, chunk: fitChunk(outer, perPanel * W, W) });
 }

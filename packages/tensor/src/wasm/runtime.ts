@@ -1,6 +1,8 @@
 import { BackendError } from '../errors.js';
 import { ModuleBuilder } from './builder.js';
 import { WasmHeap } from './heap.js';
+import { getNumThreads, threadSupport } from './threads/config.js';
+import { ThreadPool, type KernelHandle, type ParallelJob } from './threads/pool.js';
 
 /*
  * What every WebAssembly kernel needs: the heap, the engine's features, and a bounded
@@ -57,17 +59,24 @@ export interface KernelCacheStats {
   hits: number;
 }
 
+let nextKernelId = 1;
+
 export class WasmRuntime {
   readonly heap: WasmHeap;
   readonly features: Features;
   /** Emit relaxed-SIMD fused multiply-adds (only when the engine has them). */
   readonly relaxed: boolean;
-  private readonly cache = new Map<string, KernelExports>();
+  private readonly cache = new Map<string, KernelHandle>();
   /** The hit count at each kernel's last use. */
-  private readonly used = new WeakMap<KernelExports, number>();
+  private readonly used = new WeakMap<KernelHandle, number>();
+  private threadPool: ThreadPool | null = null;
   private counters = { compiled: 0, evicted: 0, hits: 0 };
 
-  constructor(opts: { relaxed: boolean; cacheLimit: number; heap?: WasmHeap }) {
+  /**
+   * `shared` (default: where threads can run) makes the heap a shared memory, so
+   * worker threads can run kernels on it; see ./threads/.
+   */
+  constructor(opts: { relaxed: boolean; cacheLimit: number; heap?: WasmHeap; shared?: boolean }) {
     this.features = detectFeatures();
     if (!this.features.simd) throw new BackendError('wasm backend: this engine has no WebAssembly SIMD');
     if (opts.relaxed && !this.features.relaxedSimd) {
@@ -75,7 +84,60 @@ export class WasmRuntime {
     }
     this.relaxed = opts.relaxed;
     this.cacheLimit = opts.cacheLimit;
-    this.heap = opts.heap ?? new WasmHeap();
+    this.heap = opts.heap ?? new WasmHeap(256, { shared: opts.shared ?? threadSupport().available });
+  }
+
+  /** Threads kernels may use now (1 when the heap is not shared). */
+  get threads(): number {
+    return this.heap.shared ? getNumThreads() : 1;
+  }
+
+  /** The worker pool (started by its first job), or null with one thread. */
+  pool(): ThreadPool | null {
+    const n = this.threads;
+    if (n <= 1) return null;
+    if (this.threadPool === null || this.threadPool.closed || this.threadPool.threads !== n) {
+      if (this.threadPool) {
+        this.before.jobs += this.threadPool.jobs;
+        this.before.tasks += this.threadPool.workerTasks;
+        this.before.callerTasks += this.threadPool.callerTasks;
+        if (!this.threadPool.closed) void this.threadPool.terminate();
+      }
+      this.threadPool = new ThreadPool(this.heap.memory, n);
+    }
+    return this.threadPool;
+  }
+
+  /** Worker threads running, parallel jobs run, and the measured pool start-up (ms, -1 if not measured). */
+  threadStats(): { workers: number; parallelJobs: number; workerTasks: number; callerTasks: number; startupMs: number } {
+    const p = this.threadPool;
+    return {
+      workers: p && !p.closed ? p.workers : 0,
+      parallelJobs: this.before.jobs + (p?.jobs ?? 0),
+      workerTasks: this.before.tasks + (p?.workerTasks ?? 0),
+      callerTasks: this.before.callerTasks + (p?.callerTasks ?? 0),
+      startupMs: p?.startupMs ?? -1,
+    };
+  }
+
+  /** Counts of pools replaced since (threadStats adds them up). */
+  private before = { jobs: 0, tasks: 0, callerTasks: 0 };
+
+  /** Runs `job` on the pool's threads (the caller included); returns when it is done. */
+  parallel(job: ParallelJob): void {
+    const pool = this.pool();
+    if (pool === null) throw new Error('wasm backend: internal error, parallel job with one thread');
+    if (this.profile) {
+      const t0 = performance.now();
+      pool.run(job);
+      const key = `parallel:${job.fn}#${job.kernel.id}`;
+      const e = this.profile.get(key) ?? { calls: 0, ms: 0 };
+      e.calls++;
+      e.ms += performance.now() - t0;
+      this.profile.set(key, e);
+      return;
+    }
+    pool.run(job);
   }
 
   cacheLimit: number;
@@ -109,6 +171,12 @@ export class WasmRuntime {
    * `build` adds functions to a builder whose memory import is already set.
    */
   kernel(key: string, build: (m: ModuleBuilder) => void): KernelExports {
+    const h = this.handle(key, build);
+    return this.profile ? this.profiled(key, h.exports) : h.exports;
+  }
+
+  /** The kernel under `key` with its compiled module (what worker threads instantiate). */
+  handle(key: string, build: (m: ModuleBuilder) => void): KernelHandle {
     const hit = this.cache.get(key);
     if (hit) {
       this.counters.hits++;
@@ -119,25 +187,29 @@ export class WasmRuntime {
         this.cache.set(key, hit);
       }
       this.used.set(hit, this.counters.hits);
-      return this.profile ? this.profiled(key, hit) : hit;
+      return hit;
     }
     const m = new ModuleBuilder().importMemory(this.heap.importDescriptor);
     build(m);
     const bytes = m.finish();
-    let exports: KernelExports;
+    let handle: KernelHandle;
     try {
-      const mod = new WebAssembly.Module(bytes as BufferSource);
-      exports = new WebAssembly.Instance(mod, { env: { memory: this.heap.memory } }).exports as KernelExports;
+      const module = new WebAssembly.Module(bytes as BufferSource);
+      const exports = new WebAssembly.Instance(module, { env: { memory: this.heap.memory } }).exports as KernelExports;
+      handle = { id: nextKernelId++, module, exports };
     } catch (e) {
       throw new BackendError(`wasm backend: kernel '${key}' failed to compile: ${(e as Error).message}`);
     }
     this.counters.compiled++;
-    this.cache.set(key, exports);
+    this.cache.set(key, handle);
     while (this.cache.size > this.cacheLimit) {
-      this.cache.delete(this.cache.keys().next().value!);
+      const oldest = this.cache.keys().next().value!;
+      const evicted = this.cache.get(oldest)!;
+      this.cache.delete(oldest);
+      this.threadPool?.forget(evicted.id);
       this.counters.evicted++;
     }
-    return this.profiled(key, exports);
+    return handle;
   }
 
   cacheStats(): KernelCacheStats {
@@ -145,6 +217,7 @@ export class WasmRuntime {
   }
 
   clearCache(): void {
+    for (const h of this.cache.values()) this.threadPool?.forget(h.id);
     this.cache.clear();
   }
 }

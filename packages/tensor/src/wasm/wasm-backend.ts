@@ -10,6 +10,7 @@ import { runMap, runReduce } from './kernels.js';
 import { matmulF32, type MatrixOperand } from './matmul.js';
 import { MAX_FUSED_OPS, Plan, WasmBuffer, elemBytes, type Node } from './plan.js';
 import { WasmRuntime, detectFeatures } from './runtime.js';
+import { threadsReason } from './threads/config.js';
 import type { HeapStats } from './heap.js';
 
 /*
@@ -75,6 +76,12 @@ export interface WasmStats extends HeapStats {
   finalized: number;
   /** Garbage collections forced before the heap would grow. */
   pressureCollections: number;
+  /** Worker threads running now (0 until the first kernel large enough to split). */
+  threadWorkers: number;
+  /** Kernels (or matmul phases) split over threads. */
+  parallelJobs: number;
+  /** Tasks of those run by worker threads (the rest ran on the calling thread). */
+  workerTasks: number;
 }
 
 /**
@@ -153,7 +160,8 @@ export class WasmBackend implements Backend {
       relaxedSimd: rt.relaxed,
       relaxedSimdAvailable: rt.features.relaxedSimd,
       fuse: this.fuse,
-      threads: 1,
+      threads: rt.threads,
+      threadsReason: threadsReason(),
       syncCollection: this.collector !== null,
     };
   }
@@ -162,8 +170,10 @@ export class WasmBackend implements Backend {
     const rt = this.rt;
     const h = rt.heap.stats();
     const c = rt.cacheStats();
+    const t = rt.threadStats();
     return {
       ...h, kernelsCompiled: c.compiled, kernelsCached: c.cached, kernelsEvicted: c.evicted, ...this.counters,
+      threadWorkers: t.workers, parallelJobs: t.parallelJobs, workerTasks: t.workerTasks,
     };
   }
 
@@ -252,9 +262,12 @@ export class WasmBackend implements Backend {
     return buf;
   }
 
-  /** Frees a block now, unless a recorded op still reads it (then the garbage collector frees it). */
-  private drop(buf: WasmBuffer | null): void {
-    if (!buf || buf.captured || !buf.cell.live) return;
+  /**
+   * Frees a block now, unless a recorded op still reads it (then the garbage collector
+   * frees it) — `unread`: the caller guarantees no recorded op that has not run reads it.
+   */
+  private drop(buf: WasmBuffer | null, unread = false): void {
+    if (!buf || (buf.captured && !unread) || !buf.cell.live) return;
     buf.cell.live = false;
     this.registry.unregister(buf.cell);
     this.rt.heap.release(buf.ptr);
@@ -385,7 +398,7 @@ export class WasmBackend implements Backend {
     return out;
   }
 
-  dispose(storage: Storage): void {
+  dispose(storage: Storage, unread = false): void {
     const st = storage as WasmStorage;
     if (st.disposed) return;
     st.disposed = true;
@@ -393,7 +406,7 @@ export class WasmBackend implements Backend {
     st.buf = null;
     st.node = null;
     st.constant = null;
-    this.drop(buf);
+    this.drop(buf, unread);
   }
 
   // ---------- elementwise: recorded, fused into the consumer ----------

@@ -1,0 +1,138 @@
+/**
+ * Thread scaling of the WebAssembly backend: `npm run bench:threads`
+ * (= `tsx bench/threads.ts`; `--quick` for a smoke run, `--no-jax` to skip the peer).
+ *
+ * 1. Worker start-up: from the first parallel kernel to every worker waiting for work.
+ * 2. Dispatch cost and crossover: add / exp over n elements with every kernel split
+ *    (threshold 0) against the calling thread alone — where the two meet is the
+ *    threshold below which kernels stay on the calling thread (threads/split.ts).
+ * 3. The scaling table: MLP train step, matmul 512³, add and exp over 1M elements
+ *    with 1 and with 2 threads (and jax-js's jit-compiled MLP step, the target's peer).
+ * Results are bit-identical across thread counts (tested in threads.test.ts); this
+ * measures time only. On a shared machine the numbers are noisy: read the medians.
+ */
+import { add, backendInfo, evaluate, exp, getNumThreads, matmul, randn, setNumThreads, terminateThreads, wasm, type Tensor } from '@tsgrad/tensor';
+import { FULL, QUICK, measure, type TimingOptions } from './lib/timing.js';
+import { mlpWorkloads } from './workloads/mlp.js';
+import { initJax } from './peers/jax.js';
+import type { WasmRuntime } from '../packages/tensor/src/wasm/runtime.js';
+import { setThreadTuning } from '../packages/tensor/src/wasm/threads/split.js';
+
+const quick = process.argv.includes('--quick');
+const withJax = !process.argv.includes('--no-jax');
+const opts: TimingOptions = quick ? QUICK : { ...FULL, maxTimeMs: 2500 };
+const rt = (): WasmRuntime => (wasm as unknown as { rt: WasmRuntime }).rt;
+const fmt = (ms: number): string => (ms < 0.1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(3)} ms`);
+
+async function median(fn: () => unknown): Promise<number> {
+  return (await measure(fn, opts)).median;
+}
+
+/** Median time with threads, and the workers' share of the tasks (≈ 0: the second core was busy elsewhere). */
+async function threaded(fn: () => unknown): Promise<[number, string]> {
+  const a = rt().threadStats();
+  const t = await median(fn);
+  const b = rt().threadStats();
+  const w = b.workerTasks - a.workerTasks, c = b.callerTasks - a.callerTasks;
+  return [t, w + c === 0 ? '–' : `${Math.round((100 * w) / (w + c))} %`];
+}
+
+async function startup(): Promise<void> {
+  console.log('\n## Worker start-up (2 threads: one worker)\n');
+  const times: number[] = [];
+  for (let i = 0; i < (quick ? 1 : 5); i++) {
+    await terminateThreads();
+    setNumThreads(2);
+    const pool = rt().pool()!;
+    const t0 = performance.now();
+    if (!pool.waitReady(10_000)) throw new Error('workers did not start');
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  console.log(`start-up, median of ${times.length}: ${fmt(times[Math.floor(times.length / 2)]!)} (min ${fmt(times[0]!)})`);
+}
+
+async function crossover(): Promise<void> {
+  console.log('\n## Dispatch cost and crossover (every kernel split vs the calling thread alone)\n');
+  console.log('| op | n | 1 thread | 2 threads, split | ratio | worker\'s tasks |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  const old = setThreadTuning({ minElements: 0 });
+  try {
+    {
+      // The fixed cost of a job: a 64-element add as two 32-element tasks, against the same kernel unsplit.
+      const a = randn([64]), b = randn([64]);
+      const run = () => {
+        const r = add(a, b);
+        evaluate(r);
+        r.dispose();
+      };
+      setNumThreads(1);
+      const t1 = await median(run);
+      setNumThreads(2);
+      rt().pool()!.waitReady();
+      const before = setThreadTuning({ taskElements: 32 });
+      const [t2, share] = await threaded(run);
+      setThreadTuning(before);
+      console.log(`dispatch cost: ${fmt(t2 - t1)} per job (add of 64 elements: ${fmt(t1)} unsplit, ${fmt(t2)} as two tasks; worker's tasks ${share})\n`);
+    }
+    for (const [name, f] of [['add', (a: Tensor, b: Tensor) => add(a, b)], ['exp', (a: Tensor) => exp(a)]] as const) {
+      for (const n of quick ? [4096, 1 << 16] : [1 << 10, 1 << 12, 1 << 14, 1 << 15, 1 << 16, 1 << 17, 1 << 18, 1 << 20]) {
+        const a = randn([n]), b = randn([n]);
+        // Kernel time without the read-back's copy: computed, then freed.
+        const run = () => {
+          const r = f(a, b);
+          evaluate(r);
+          r.dispose();
+        };
+        setNumThreads(1);
+        const t1 = await median(run);
+        setNumThreads(2);
+        rt().pool()!.waitReady();
+        const [t2, share] = await threaded(run);
+        console.log(`| ${name} | ${n} | ${fmt(t1)} | ${fmt(t2)} | ${(t1 / t2).toFixed(2)}× | ${share} |`);
+      }
+    }
+  } finally {
+    setThreadTuning(old);
+  }
+}
+
+async function table(): Promise<void> {
+  console.log('\n## Scaling (default thresholds)\n');
+  const a512 = randn([512, 512]), b512 = randn([512, 512]);
+  const x1m = randn([1 << 20]), y1m = randn([1 << 20]);
+  const mlp = mlpWorkloads[0]!.impls.tsgrad!;
+  const rows: [string, () => Promise<() => unknown>][] = [
+    ['MLP 784→256→10 SGD step, batch 128', async () => {
+      const impl = await mlp();
+      return () => impl.run(false);
+    }],
+    ['matmul 512³', async () => () => matmul(a512, b512).dataSync()],
+    ['add 1M', async () => () => add(x1m, y1m).dataSync()],
+    ['exp 1M', async () => () => exp(x1m).dataSync()],
+  ];
+  console.log('| workload | 1 thread | 2 threads | speed-up | worker\'s tasks |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const [name, make] of rows) {
+    setNumThreads(1);
+    const f1 = await make();
+    const t1 = await median(f1);
+    setNumThreads(2);
+    rt().pool()!.waitReady();
+    const f2 = await make();
+    const [t2, share] = await threaded(f2);
+    console.log(`| ${name} | ${fmt(t1)} | ${fmt(t2)} | ${(t1 / t2).toFixed(2)}× | ${share} |`);
+  }
+  if (withJax) {
+    await initJax();
+    const impl = await mlpWorkloads[0]!.impls.jax!();
+    const tj = await median(() => impl.run(false));
+    console.log(`\njax-js (jit, wasm, 1 thread in Node) MLP step: ${fmt(tj)}`);
+  }
+}
+
+console.log(`tsgrad threads bench: node ${process.version}, default threads ${getNumThreads()}, backend ${JSON.stringify(backendInfo())}`);
+await startup();
+await crossover();
+await table();
+await terminateThreads();

@@ -1,0 +1,294 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { mulberry32 } from '@tsgrad/testing';
+import {
+  BackendError, TsgradError, ValueError, backendInfo, getBackend, getNumThreads, matmul, setBackend, setNumThreads,
+  tensor, terminateThreads, wasm, type Tensor,
+} from '../../index.js';
+import type { WasmRuntime } from '../runtime.js';
+import { setThreadTuning, type ThreadTuning } from './split.js';
+
+/*
+ * Threads of the WebAssembly backend: results bit-identical for 1, 2 and 8 threads
+ * (every kernel is split by its shape, never by the thread count), a worker that
+ * throws or exits becomes a BackendError (never a hang), lazy start, unref (a script
+ * using threads exits by itself), and setNumThreads's validation.
+ */
+
+const rt = (): WasmRuntime => (wasm as unknown as { rt: WasmRuntime }).rt;
+let previousBackend = '';
+let previousTuning: ThreadTuning;
+const startThreads = getNumThreads();
+
+beforeAll(() => {
+  previousBackend = getBackend().name;
+  setBackend('wasm');
+  // Split every kernel, into small tasks: the property test's small tensors then take
+  // the parallel path (results must not depend on that either).
+  previousTuning = setThreadTuning({ minElements: 0, minMacs: 0, taskElements: 32 });
+});
+
+afterAll(async () => {
+  setThreadTuning(previousTuning);
+  setNumThreads(startThreads);
+  await terminateThreads();
+  setBackend(previousBackend);
+});
+
+/** Uses `n` threads with every worker started (a pool boots asynchronously). */
+function useThreads(n: number): void {
+  setNumThreads(n);
+  if (n > 1) expect(rt().pool()!.waitReady(30_000), 'workers started').toBe(true);
+}
+
+function values(n: number, seed: number): Float32Array {
+  const r = mulberry32(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (r() - 0.5) * 8;
+  return out;
+}
+
+const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+const rand = (shape: number[], seed: number): Tensor => tensor(values(numel(shape), seed), { shape });
+
+/** Bits of every output, for exact comparison (NaN payloads and the sign of zero included). */
+function bits(ts: readonly Tensor[]): Int32Array[] {
+  return ts.map((t) => {
+    const d = t.dataSync();
+    if (d instanceof Float32Array) return new Int32Array(d.buffer.slice(0));
+    return Int32Array.from(d as ArrayLike<number>);
+  });
+}
+
+interface Case {
+  name: string;
+  run(): Tensor[];
+}
+
+const arbShape = fc.array(fc.integer({ min: 1, max: 23 }), { minLength: 1, maxLength: 4 });
+
+function elementwiseCase(shape: number[], seed: number, bcastDim: number, permuted: boolean): Case {
+  return {
+    name: `elementwise [${shape}] bcast ${bcastDim} ${permuted ? 'permuted' : ''}`,
+    run: () => {
+      let x = rand(shape, seed);
+      if (permuted && shape.length > 1) x = x.transpose(0, shape.length - 1);
+      const ys = [...x.shape];
+      ys[bcastDim % ys.length] = 1;
+      const y = rand(ys, seed + 1);
+      const z = x.exp().mul(y).add(x.sin()).sub(y.tanh());
+      const c = x.gt(y);
+      return [z, c, x.add(3).relu().sqrt()];
+    },
+  };
+}
+
+function reduceCase(shape: number[], seed: number, axis: number): Case {
+  return {
+    name: `reductions [${shape}] axis ${axis}`,
+    run: () => {
+      const x = rand(shape, seed);
+      const d = axis % shape.length;
+      const xt = shape.length > 1 ? x.transpose(0, shape.length - 1) : x;
+      return [
+        x.sum(d), x.max(d), x.argmax(d), x.mean(), x.sum(), x.exp().sum(), x.logSumExp(d), x.logSumExp(),
+        xt.sum(0), xt.logSumExp(shape.length - 1), x.square().sum(shape.length > 1 ? [0, shape.length - 1] : [0]),
+      ];
+    },
+  };
+}
+
+function matmulCase(b: number, m: number, k: number, n: number, seed: number): Case {
+  return {
+    name: `matmul ${b}×${m}×${k}×${n}`,
+    run: () => {
+      const a = rand([b, m, k], seed), bb = rand([b, k, n], seed + 1);
+      const at = rand([b, k, m], seed + 2).transpose(1, 2), bt = rand([b, n, k], seed + 3).transpose(1, 2);
+      const a2 = rand([m, k], seed + 4);
+      return [matmul(a, bb), matmul(at, bb), matmul(a, bt), matmul(a2, bb)];
+    },
+  };
+}
+
+function lossCase(batch: number, features: number, classes: number, seed: number): Case {
+  return {
+    name: `cross-entropy forward+backward ${batch}×${features}→${classes}`,
+    run: () => {
+      const x = rand([batch, features], seed);
+      const w = rand([features, classes], seed + 1).mul(0.1).detach().requiresGrad_();
+      const bias = rand([classes], seed + 2).detach().requiresGrad_();
+      const r = mulberry32(seed + 3);
+      const target = tensor(Int32Array.from({ length: batch }, () => Math.floor(r() * classes)), { shape: [batch, 1] });
+      const loss = x.matmul(w).add(bias).relu().logSoftmax(1).gather(1, target).mean().neg();
+      loss.backward();
+      return [loss, w.grad!, bias.grad!];
+    },
+  };
+}
+
+describe('wasm threads: a heap that grows while the workers run', () => {
+  // First in this file: the heap is still small, so growing it stays cheap.
+  it('workers read and write memory added after they started', () => {
+    useThreads(2);
+    const before = wasm.stats();
+    // Far more than the heap holds now: it must grow, under running workers.
+    const n = Math.ceil(before.memoryBytes / 4) + (1 << 20);
+    const x = tensor(values(n, 9), { shape: [n] });
+    const y = x.mul(2).add(1);
+    const got = bits([y, x.sum()]);
+    expect(wasm.stats().grows).toBeGreaterThan(before.grows);
+    expect(wasm.stats().workerTasks).toBeGreaterThan(before.workerTasks);
+    useThreads(1);
+    const want = bits([x.mul(2).add(1), x.sum()]);
+    want.forEach((w, j) => expect(w.findIndex((v, i) => v !== got[j]![i]), `output ${j}: first differing element`).toBe(-1));
+  });
+});
+
+describe('wasm threads: results do not depend on the thread count', () => {
+  it('elementwise, reductions (full ones too), logSumExp, matmul in three layouts and a loss with its gradients: 1, 2 and 8 threads bit-identical', () => {
+    const cases: Case[] = [
+      ...fc.sample(fc.tuple(arbShape, fc.integer({ min: 1, max: 1000 }), fc.nat(3), fc.boolean()), { seed: 15, numRuns: 25 })
+        .map(([s, seed, d, p]) => elementwiseCase(s, seed, d, p)),
+      ...fc.sample(fc.tuple(arbShape, fc.integer({ min: 1, max: 1000 }), fc.nat(3)), { seed: 16, numRuns: 25 })
+        .map(([s, seed, d]) => reduceCase(s, seed, d)),
+      ...fc.sample(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 1000 })), { seed: 17, numRuns: 20 })
+        .map(([b, m, k, n, seed]) => matmulCase(b, m, k, n, seed)),
+      ...fc.sample(fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 2, max: 12 }),
+        fc.integer({ min: 1, max: 1000 })), { seed: 18, numRuns: 10 })
+        .map(([b, f, c, seed]) => lossCase(b, f, c, seed)),
+      // Larger than the default thresholds and the matmul blocks: the shipped split.
+      elementwiseCase([300, 517], 5, 0, false),
+      reduceCase([257, 1031], 6, 1),
+      reduceCase([1031, 257], 7, 0),
+      matmulCase(1, 200, 300, 530, 8),
+      matmulCase(6, 40, 50, 60, 9),
+      lossCase(128, 784, 10, 10),
+    ];
+    const results = new Map<number, Int32Array[][]>();
+    const stats = wasm.stats();
+    for (const n of [1, 2, 8]) {
+      useThreads(n);
+      results.set(n, cases.map((c) => bits(c.run())));
+    }
+    const after = wasm.stats();
+    // The parallel path ran, and the workers took part (not only the calling thread).
+    expect(after.parallelJobs).toBeGreaterThan(stats.parallelJobs + cases.length);
+    expect(after.workerTasks).toBeGreaterThan(stats.workerTasks);
+    const one = results.get(1)!;
+    for (const n of [2, 8]) {
+      const other = results.get(n)!;
+      cases.forEach((c, i) => {
+        one[i]!.forEach((want, j) => {
+          const got = other[i]![j]!;
+          expect(got.length, `${c.name}, output ${j}, ${n} threads: length`).toBe(want.length);
+          const at = want.findIndex((v, q) => v !== got[q]);
+          expect(at, `${c.name}, output ${j}, ${n} threads: first differing element`).toBe(-1);
+        });
+      });
+    }
+  });
+});
+
+describe('wasm threads: failures', () => {
+  it('a worker that throws becomes a BackendError, and the next kernel runs on a fresh pool', () => {
+    useThreads(2);
+    const a = rand([64, 64], 1), b = rand([64, 64], 2);
+    const want = bits([matmul(a, b)]);
+    rt().pool()!.crashNext = 1;
+    expect(() => matmul(a, b).dataSync()).toThrow(BackendError);
+    expect(wasm.stats().threadWorkers).toBe(0);
+    rt().pool()!.crashNext = 1;
+    expect(() => matmul(a, b).dataSync()).toThrow(/worker 1: test hook: a worker throws/);
+    useThreads(2);
+    expect(bits([matmul(a, b)])).toEqual(want);
+  });
+
+  it('a worker that exits while running a task becomes a BackendError', () => {
+    const x = rand([4096], 3);
+    useThreads(1);
+    const want = bits([x.exp()]);
+    useThreads(2);
+    rt().pool()!.crashNext = 2;
+    expect(() => x.exp().dataSync()).toThrow(/worker 1: exited \(code 3\) while running a task/);
+    useThreads(2);
+    expect(bits([x.exp()])).toEqual(want);
+  });
+});
+
+describe('wasm threads: lifecycle and settings', () => {
+  it('workers start on the first kernel large enough to split, and stop on setNumThreads(1) and terminateThreads()', async () => {
+    await terminateThreads();
+    setNumThreads(2);
+    const old = setThreadTuning({ minElements: 1 << 16, minMacs: 1 << 18 });
+    try {
+      rand([100], 1).exp().dataSync();
+      expect(wasm.stats().threadWorkers).toBe(0);
+      rand([1 << 17], 2).exp().dataSync();
+      expect(wasm.stats().threadWorkers).toBe(1);
+      setNumThreads(1);
+      expect(wasm.stats().threadWorkers).toBe(0);
+      setNumThreads(2);
+      rand([1 << 17], 3).exp().dataSync();
+      expect(wasm.stats().threadWorkers).toBe(1);
+      await terminateThreads();
+      expect(wasm.stats().threadWorkers).toBe(0);
+    } finally {
+      setThreadTuning(old);
+    }
+  });
+
+  it('reports threads and why in backendInfo()', () => {
+    setNumThreads(2);
+    const info = backendInfo();
+    expect(info['threads']).toBe(2);
+    expect(info['threadsReason']).toBe('setNumThreads(2) (Node worker_threads)');
+    setNumThreads(1);
+    expect(backendInfo()['threads']).toBe(1);
+  });
+
+  it('setNumThreads accepts integers from 1 to 256 and rejects everything else with a TsgradError', () => {
+    for (const bad of [0, -1, 1.5, NaN, Infinity, 257, '2' as unknown as number]) {
+      expect(() => setNumThreads(bad), String(bad)).toThrow(ValueError);
+      expect(() => setNumThreads(bad), String(bad)).toThrow(TsgradError);
+    }
+    expect(() => setNumThreads(0)).toThrow("setNumThreads: argument 'n' expected an integer from 1 to 256, got 0");
+    setNumThreads(3);
+    expect(getNumThreads()).toBe(3);
+    setNumThreads(1);
+    expect(getNumThreads()).toBe(1);
+  });
+
+  it('a script that uses threads exits by itself (workers are unref()ed)', () => {
+    const here = fileURLToPath(new URL('.', import.meta.url));
+    const index = resolve(here, '../../index.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'tsgrad-threads-'));
+    const script = join(dir, 'uses-threads.ts');
+    writeFileSync(script, [
+      `import { matmul, randn, setNumThreads, wasm } from ${JSON.stringify(index)};`,
+      'setNumThreads(2);',
+      'const a = randn([256, 256]);',
+      'for (let i = 0; i < 3; i++) matmul(a, a).dataSync();',
+      'const s = wasm.stats();',
+      'console.log(JSON.stringify({ workers: s.threadWorkers, jobs: s.parallelJobs }));',
+      // No terminateThreads(): the process must end on its own.
+    ].join('\n'));
+    const t0 = performance.now();
+    // The child runs without the V8 flags of this test process: no relaxed-SIMD request either.
+    const env = { ...process.env };
+    delete env['TSGRAD_WASM_RELAXED'];
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000, cwd: resolve(here, '../../../../..'), env });
+    expect(r.error, 'timed out or failed to start').toBeUndefined();
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout.trim()) as { workers: number; jobs: number };
+    expect(out.workers).toBe(1);
+    expect(out.jobs).toBeGreaterThan(0);
+    expect(performance.now() - t0).toBeLessThan(60_000);
+  });
+});
