@@ -7,7 +7,11 @@
  * a new float32 tensor is returned (`{ dtype: 'float64' }` for float64). Random values
  * are drawn in float64 and rounded once to the target dtype.
  */
-import { Tensor, DTypeError, ValueError, full, noGrad, rand, randn, type FloatDType } from '@tsgrad/tensor';
+import { Tensor, DTypeError, ValueError, checkArg, full, noGrad, rand, randn, spec, tensor, type FloatDType } from '@tsgrad/tensor';
+
+const SHAPE = spec.shape();
+const INIT_OPTIONS = spec.options({ dtype: spec.any() });
+const KAIMING_OPTIONS = spec.options({ a: spec.any(), mode: spec.any(), nonlinearity: spec.any(), dtype: spec.any() });
 
 /** A tensor to fill in place, or the shape of a new tensor to create. */
 export type InitTarget = Tensor | readonly number[];
@@ -50,6 +54,11 @@ const LINEAR_LIKE = new Set<string>(['linear', 'conv1d', 'conv2d', 'conv3d', 'co
  * leakyRelu (slope = `param`, default 0.01) and 3/4 for selu.
  */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
+  return gainAs('calculateGain', nonlinearity, param);
+}
+
+/** `calculateGain` reporting errors under the initialiser the user called. */
+function gainAs(op: string, nonlinearity: Nonlinearity, param?: number): number {
   if (LINEAR_LIKE.has(nonlinearity)) return 1;
   switch (nonlinearity) {
     case 'tanh':
@@ -59,7 +68,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     case 'leakyRelu': {
       const slope = param ?? 0.01;
       if (typeof slope !== 'number' || !Number.isFinite(slope)) {
-        throw new ValueError(`calculateGain: argument 'param' expected a finite negative slope, got ${String(param)}`);
+        throw new ValueError(`${op}: argument 'param' expected a finite negative slope, got ${String(param)}`);
       }
       return Math.sqrt(2 / (1 + slope * slope));
     }
@@ -67,7 +76,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
       return 3 / 4;
     default:
       throw new ValueError(
-        `calculateGain: argument 'nonlinearity' expected one of ${[...LINEAR_LIKE, 'tanh', 'relu', 'leakyRelu', 'selu'].join(', ')}, got ${String(nonlinearity)}`,
+        `${op}: argument 'nonlinearity' expected one of ${[...LINEAR_LIKE, 'tanh', 'relu', 'leakyRelu', 'selu'].join(', ')}, got ${String(nonlinearity)}`,
       );
   }
 }
@@ -82,10 +91,16 @@ function shapeOf(target: InitTarget): readonly number[] {
  * product of dims 2…). Needs at least 2 dims.
  */
 export function calculateFanInAndFanOut(target: InitTarget): { fanIn: number; fanOut: number } {
+  return fansAs('calculateFanInAndFanOut', target);
+}
+
+/** `calculateFanInAndFanOut` reporting errors under the initialiser the user called. */
+function fansAs(op: string, target: InitTarget): { fanIn: number; fanOut: number } {
+  if (!(target instanceof Tensor)) checkArg(op, 'tensor', SHAPE, target);
   const shape = shapeOf(target);
   if (shape.length < 2) {
     throw new ValueError(
-      `calculateFanInAndFanOut: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions, got shape [${shape.join(', ')}]`,
+      `${op}: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions, got shape [${shape.join(', ')}]`,
     );
   }
   let receptive = 1;
@@ -101,6 +116,9 @@ function targetDType(op: string, target: InitTarget, opts: InitOptions | undefin
     return target.dtype;
   }
   if (!Array.isArray(target)) throw new ValueError(`${op}: argument 'tensor' expected a Tensor or a shape array, got ${String(target)}`);
+  // The shape is checked here, under the initialiser's name (not rand's), before any draw.
+  checkArg(op, 'tensor', SHAPE, target);
+  checkArg(op, 'options', INIT_OPTIONS, opts);
   const dtype = opts?.dtype ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'float64') {
     throw new DTypeError(`${op}: option 'dtype' expected float32 or float64, got ${String(dtype)}`);
@@ -111,7 +129,12 @@ function targetDType(op: string, target: InitTarget, opts: InitOptions | undefin
 /** Writes `values` (float64) into the target tensor, or returns them as the new tensor. */
 function finish(target: InitTarget, values: Tensor, dtype: FloatDType): Tensor {
   const cast = values.to(dtype);
-  if (!(target instanceof Tensor)) return cast;
+  if (!(target instanceof Tensor)) {
+    // The float64 draw lives on the reference backend; a new float32 tensor belongs on
+    // the active one (wasm, gpu), or every op would upload it and every step copy it back.
+    const fresh = tensor(cast.dataSync(), { shape: cast.shape, dtype });
+    return fresh.device === cast.device ? cast : fresh;
+  }
   noGrad(() => target.assign_(cast));
   return target;
 }
@@ -142,25 +165,30 @@ export function normal(target: InitTarget, mean = 0, std = 1, opts?: InitOptions
 
 /** Every element `value`. */
 export function constant(target: InitTarget, value: number, opts?: InitOptions): Tensor {
-  const dtype = targetDType('constant', target, opts);
-  if (typeof value !== 'number') throw new ValueError(`constant: argument 'value' expected a number, got ${String(value)}`);
+  return constantAs('constant', target, value, opts);
+}
+
+function constantAs(op: string, target: InitTarget, value: number, opts?: InitOptions): Tensor {
+  const dtype = targetDType(op, target, opts);
+  if (typeof value !== 'number') throw new ValueError(`${op}: argument 'value' expected a number, got ${String(value)}`);
   return finish(target, full(shapeOf(target), value, { dtype: 'float64' }), dtype);
 }
 
 /** Every element 0. */
 export function zeros(target: InitTarget, opts?: InitOptions): Tensor {
-  return constant(target, 0, opts);
+  return constantAs('zeros', target, 0, opts);
 }
 
 /** Every element 1. */
 export function ones(target: InitTarget, opts?: InitOptions): Tensor {
-  return constant(target, 1, opts);
+  return constantAs('ones', target, 1, opts);
 }
 
 /** Glorot uniform: U(−b, b), b = gain·√(6 / (fanIn + fanOut)). */
 export function xavierUniform(target: InitTarget, gain = 1, opts?: InitOptions): Tensor {
   checkFinite('xavierUniform', 'gain', gain);
-  const { fanIn, fanOut } = calculateFanInAndFanOut(target);
+  targetDType('xavierUniform', target, opts);
+  const { fanIn, fanOut } = fansAs('xavierUniform', target);
   const bound = fanIn + fanOut > 0 ? gain * Math.sqrt(6 / (fanIn + fanOut)) : 0;
   return uniform(target, -bound, bound, opts);
 }
@@ -168,18 +196,21 @@ export function xavierUniform(target: InitTarget, gain = 1, opts?: InitOptions):
 /** Glorot normal: N(0, σ²), σ = gain·√(2 / (fanIn + fanOut)). */
 export function xavierNormal(target: InitTarget, gain = 1, opts?: InitOptions): Tensor {
   checkFinite('xavierNormal', 'gain', gain);
-  const { fanIn, fanOut } = calculateFanInAndFanOut(target);
+  targetDType('xavierNormal', target, opts);
+  const { fanIn, fanOut } = fansAs('xavierNormal', target);
   const std = fanIn + fanOut > 0 ? gain * Math.sqrt(2 / (fanIn + fanOut)) : 0;
   return normal(target, 0, Math.abs(std), opts);
 }
 
 function kaimingStd(op: string, target: InitTarget, opts: KaimingOptions, defaultA: number): number {
+  checkArg(op, 'options', KAIMING_OPTIONS, opts);
+  if (!(target instanceof Tensor)) targetDType(op, target, { dtype: opts.dtype });
   const mode = opts.mode ?? 'fanIn';
   if (mode !== 'fanIn' && mode !== 'fanOut') throw new ValueError(`${op}: option 'mode' expected 'fanIn' or 'fanOut', got ${String(mode)}`);
   const a = opts.a ?? defaultA;
   checkFinite(op, 'a', a);
-  const gain = calculateGain(opts.nonlinearity ?? 'leakyRelu', a);
-  const fans = calculateFanInAndFanOut(target);
+  const gain = gainAs(op, opts.nonlinearity ?? 'leakyRelu', a);
+  const fans = fansAs(op, target);
   const fan = mode === 'fanIn' ? fans.fanIn : fans.fanOut;
   // PyTorch warns and leaves a zero-element tensor alone; a zero fan means no elements.
   return fan > 0 ? gain / Math.sqrt(fan) : 0;
@@ -195,7 +226,7 @@ function kaimingStd(op: string, target: InitTarget, opts: KaimingOptions, defaul
  */
 export function kaimingUniform(target: InitTarget, opts: KaimingOptions = {}): Tensor {
   const bound = Math.sqrt(3) * kaimingStd('kaimingUniform', target, opts, Math.sqrt(5));
-  return uniform(target, -bound, bound, opts);
+  return uniform(target, -bound, bound, { dtype: opts.dtype });
 }
 
 /**
@@ -203,5 +234,5 @@ export function kaimingUniform(target: InitTarget, opts: KaimingOptions = {}): T
  * a = 0, 'fanIn', 'leakyRelu' (so gain = √2).
  */
 export function kaimingNormal(target: InitTarget, opts: KaimingOptions = {}): Tensor {
-  return normal(target, 0, kaimingStd('kaimingNormal', target, opts, 0), opts);
+  return normal(target, 0, kaimingStd('kaimingNormal', target, opts, 0), { dtype: opts.dtype });
 }

@@ -46,12 +46,16 @@ describe('tensor(): from nested arrays, typed arrays and scalars', () => {
     );
   });
 
-  it('requested dtypes convert values (float64 keeps doubles, int32 truncates, bool is nonzero)', () => {
+  it('requested dtypes hold values exactly: fractions into int32 and non-0/1 into bool need an explicit cast', () => {
     const data = [[0.1, -1.7], [2.5, 0]];
     expect(tensor(data, { dtype: 'float64' }).toArray()).toEqual(data);
     expect(tensor(data).toArray()).toEqual([[Math.fround(0.1), Math.fround(-1.7)], [2.5, 0]]);
-    expect(tensor(data, { dtype: 'int32' }).toArray()).toEqual([[0, -1], [2, 0]]);
-    expect(tensor(data, { dtype: 'bool' }).toArray()).toEqual([[1, 1], [1, 0]]);
+    expect(() => tensor(data, { dtype: 'int32' })).toThrow(/tensor: argument 'data' expected integers for an int32 tensor.*got 0.1 at element 0/);
+    expect(() => tensor(data, { dtype: 'bool' })).toThrow(/tensor: argument 'data' expected 0 or 1.*got 0.1 at element 0/);
+    expect(tensor(data).to('int32').toArray()).toEqual([[0, -1], [2, 0]]);
+    expect(tensor(data).ne(0).toArray()).toEqual([[1, 1], [1, 0]]);
+    expect(tensor([[1, -2], [3, 0]], { dtype: 'int32' }).toArray()).toEqual([[1, -2], [3, 0]]);
+    expect(tensor([[1, 0], [1, 0]], { dtype: 'bool' }).toArray()).toEqual([[1, 0], [1, 0]]);
     expect(tensor([true, false]).dtype).toBe('bool');
     expect(tensor([true, false]).toArray()).toEqual([1, 0]);
     expect(tensor([[true], [false]], { dtype: 'float32' }).toArray()).toEqual([[1], [0]]);
@@ -231,8 +235,8 @@ describe('reading a tensor', () => {
     expect(tensor([[1.5, 2.5], [3.5, 4.5]], { dtype: 'float64' }).transpose(0, 1).to('int32').toArray()).toEqual([[1, 3], [2, 4]]);
   });
 
-  it('toString names shape and dtype', () => {
-    expect(String(tensor([[1, 2]]))).toBe('Tensor(shape=[1, 2], dtype=float32)');
+  it('toString shows the values (PyTorch repr; more cases in format.test.ts)', () => {
+    expect(String(tensor([[1, 2]]))).toBe('tensor([[1., 2.]])');
     expect(tensor([1]) instanceof Tensor).toBe(true);
   });
 });

@@ -3,6 +3,8 @@
  * seeded through splitmix32, so `manualSeed(n)` gives the same stream on every
  * platform and run.
  */
+import { checked, int } from './validate/index.js';
+
 let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 
 function splitmix32(seed: number): () => number {
@@ -16,8 +18,14 @@ function splitmix32(seed: number): () => number {
   };
 }
 
-/** Seeds the global generator (like `torch.manual_seed`). */
-export function manualSeed(seed: number): void {
+/**
+ * Seeds the global generator (like `torch.manual_seed`). The seed is any safe integer
+ * (negative ones included); NaN, ±Infinity and fractions are a ValueError, never
+ * silently seed 0.
+ */
+export const manualSeed = checked('manualSeed', [['seed', int()]], manualSeedImpl);
+
+function manualSeedImpl(seed: number): void {
   // Both 32-bit words of the seed count: folding them with a plain xor made 2**32 + 1
   // collide with 0 and -5 with 4. Seeds in [0, 2**32) keep their original stream.
   const s = Math.floor(seed);
@@ -31,7 +39,7 @@ export function manualSeed(seed: number): void {
   if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
 }
 
-manualSeed(Date.now() % 2 ** 31);
+manualSeedImpl(Date.now() % 2 ** 31);
 
 /** Next 32 random bits as an unsigned integer. */
 export function nextUint32(): number {

@@ -68,17 +68,17 @@ export function normalizeDim(op: string, dim: number, ndim: number, arg = 'dim')
 }
 
 /** Normalise a dim list (undefined = all dims), rejecting duplicates. */
-export function normalizeDims(op: string, dims: number | readonly number[] | undefined, ndim: number): number[] {
-  if (dims === undefined) return Array.from({ length: ndim }, (_, i) => i);
+export function normalizeDims(op: string, dims: number | readonly number[] | undefined | null, ndim: number): number[] {
+  if (dims === undefined || dims === null) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof dims === 'number' ? [dims] : dims;
   const out: number[] = [];
   for (const d of list) {
-    const n = ndim === 0 ? (normalizeDim(op, d, 0), -1) : normalizeDim(op, d, ndim);
-    if (n < 0) continue;
+    const n = normalizeDim(op, d, ndim);
     if (out.includes(n)) throw new IndexError(`${op}: argument 'dim' lists dim ${d} twice`);
     out.push(n);
   }
-  return out.sort((a, b) => a - b);
+  // A 0-d tensor has no axes to reduce: its dim 0 / -1 names the tensor itself.
+  return ndim === 0 ? [] : out.sort((a, b) => a - b);
 }
 
 export function checkShapeArg(op: string, shape: readonly number[], arg = 'shape'): number[] {

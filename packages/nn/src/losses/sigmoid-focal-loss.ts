@@ -1,11 +1,11 @@
-import { Tensor, mul, sigmoid, neg, sub } from '@tsgrad/tensor';
+import { Tensor, ValueError, mul, sigmoid, neg, sub } from '@tsgrad/tensor';
 import { bceWithLogitsTerms } from './binary-cross-entropy.js';
 import { applyReduction, checkReduction, type Reduction } from './reduction.js';
 import { safePow } from './safe-pow.js';
 import { checkFloatTensor, checkNumber, checkOptionKeys, checkSameShape, checkScalar, type ScalarLike } from './validate.js';
 
 export interface SigmoidFocalLossOptions {
-  /** Weight of the positive class in (0, 1); a negative value disables the weighting. Default 0.25. */
+  /** Weight of the positive class in [0, 1]; a negative value disables the weighting (> 1 is a ValueError). Default 0.25. */
   alpha?: number;
   /** Focusing exponent γ ≥ 0: a number or a 0-d tensor (which receives a gradient). Default 2. */
   gamma?: ScalarLike;
@@ -13,11 +13,18 @@ export interface SigmoidFocalLossOptions {
   reduction?: Reduction;
 }
 
+/** α in [0, 1], or negative to switch the weighting off (torchvision's convention); α > 1 would give negative losses. */
+function checkSigmoidFocalAlpha(fn: string, alpha: unknown): number {
+  const a = checkNumber(fn, 'alpha', alpha);
+  if (a > 1) throw new ValueError(`${fn}: argument 'alpha' expected a number in [0, 1] (or < 0 to disable the weighting), got ${a}`);
+  return a;
+}
+
 /** @internal */
 export function checkSigmoidFocalOptions(fn: string, options: SigmoidFocalLossOptions): { alpha: number; reduction: Reduction } {
   checkOptionKeys(fn, options, ['alpha', 'gamma', 'reduction']);
   return {
-    alpha: checkNumber(fn, 'alpha', options.alpha ?? 0.25),
+    alpha: checkSigmoidFocalAlpha(fn, options.alpha ?? 0.25),
     reduction: checkReduction(fn, options.reduction ?? 'none'),
   };
 }

@@ -27,7 +27,30 @@ export function checkOptionKeys(fn: string, options: object | undefined, known: 
     if (!known.includes(key)) {
       throw new ValueError(`${fn}: unknown option '${key}', expected one of ${known.map((k) => `'${k}'`).join(', ')}`);
     }
+    // null never means "the default" (PyTorch's None does for some options, but a silent
+    // 'mean' for `reduction: null` hides a bug): leave the option out instead.
+    if ((options as Record<string, unknown>)[key] === null) {
+      throw new ValueError(`${fn}: argument '${key}' expected a value or undefined (left out for the default), got null`);
+    }
   }
+}
+
+/**
+ * A fixed loss coefficient given to a module's constructor: a finite number or a 0-d
+ * floating point Tensor, at least `min`. Checked at construction so a bad value fails
+ * where it was written, not at the first forward.
+ */
+export function checkConstructionScalar(fn: string, arg: string, value: unknown, min = -Infinity): ScalarLike {
+  const bound = Number.isFinite(min) ? ` >= ${min}` : '';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < min) throw new ValueError(`${fn}: argument '${arg}' expected a finite number${bound}, got ${value}`);
+    return value;
+  }
+  const t = checkFloatTensor(fn, arg, value, 'a number or a 0-d floating point Tensor');
+  if (t.ndim !== 0) throw new ShapeError(`${fn}: argument '${arg}' expected a number or a 0-d Tensor, got shape ${fmtShape(t.shape)}`);
+  const v = t.item();
+  if (!Number.isFinite(v) || v < min) throw new ValueError(`${fn}: argument '${arg}' expected a finite value${bound}, got ${v}`);
+  return t;
 }
 
 export function checkTensor(fn: string, arg: string, value: unknown): Tensor {

@@ -1,4 +1,4 @@
-import { Tensor, ValueError, zerosLike } from '@tsgrad/tensor';
+import { Tensor, ValueError, keep, releaseToScope, zerosLike } from '@tsgrad/tensor';
 import { Optimizer, checkBoolean, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
 
 export interface AdamOptions {
@@ -46,13 +46,13 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
     // AdamW (and its subclasses) reuse this constructor with decoupled decay.
     const decoupled = new.target === AdamW || new.target.prototype instanceof AdamW;
     super(decoupled ? 'AdamW' : 'Adam', params, {
-      lr: opts.lr ?? 1e-3,
-      betas: opts.betas ?? [0.9, 0.999],
-      eps: opts.eps ?? 1e-8,
-      weightDecay: opts.weightDecay ?? (decoupled ? 0.01 : 0),
-      amsgrad: opts.amsgrad ?? false,
-      maximize: opts.maximize ?? false,
-    });
+      lr: opts?.lr ?? 1e-3,
+      betas: opts?.betas ?? [0.9, 0.999],
+      eps: opts?.eps ?? 1e-8,
+      weightDecay: opts?.weightDecay ?? (decoupled ? 0.01 : 0),
+      amsgrad: opts?.amsgrad ?? false,
+      maximize: opts?.maximize ?? false,
+    }, opts);
     this.decoupledWeightDecay = decoupled;
   }
 
@@ -75,17 +75,18 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
     }
     let st = this.state.get(p);
     if (!st) {
-      st = { step: 0, expAvg: zerosLike(p), expAvgSq: zerosLike(p), maxExpAvgSq: g.amsgrad ? zerosLike(p) : null };
+      st = { step: 0, expAvg: keep(zerosLike(p)), expAvgSq: keep(zerosLike(p)), maxExpAvgSq: g.amsgrad ? keep(zerosLike(p)) : null };
       this.state.set(p, st);
     }
     st.step += 1;
-    st.expAvg = st.expAvg.mul(beta1).add(d.mul(1 - beta1));
-    st.expAvgSq = st.expAvgSq.mul(beta2).add(d.mul(d).mul(1 - beta2));
+    // State outlives the step's memory scope (keep); what it replaces is freed with it.
+    st.expAvg = keep(releaseToScope(st.expAvg).mul(beta1).add(d.mul(1 - beta1)));
+    st.expAvgSq = keep(releaseToScope(st.expAvgSq).mul(beta2).add(d.mul(d).mul(1 - beta2)));
     const stepSize = g.lr / (1 - beta1 ** st.step);
     const bias2Sqrt = Math.sqrt(1 - beta2 ** st.step);
     let second = st.expAvgSq;
     if (g.amsgrad) {
-      st.maxExpAvgSq = (st.maxExpAvgSq ?? zerosLike(p)).maximum(st.expAvgSq);
+      st.maxExpAvgSq = keep((st.maxExpAvgSq ? releaseToScope(st.maxExpAvgSq) : zerosLike(p)).maximum(st.expAvgSq));
       second = st.maxExpAvgSq;
     }
     const denom = second.sqrt().div(bias2Sqrt).add(g.eps);

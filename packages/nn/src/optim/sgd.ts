@@ -1,4 +1,4 @@
-import { Tensor, ValueError } from '@tsgrad/tensor';
+import { Tensor, ValueError, keep, releaseToScope } from '@tsgrad/tensor';
 import { Optimizer, checkBoolean, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
 
 export interface SGDOptions {
@@ -31,13 +31,13 @@ export interface SGDState {
 export class SGD extends Optimizer<SGDOptions, SGDState> {
   constructor(params: Params<SGDOptions>, opts: Partial<SGDOptions> = {}) {
     super('SGD', params, {
-      lr: opts.lr ?? 1e-3,
-      momentum: opts.momentum ?? 0,
-      dampening: opts.dampening ?? 0,
-      nesterov: opts.nesterov ?? false,
-      weightDecay: opts.weightDecay ?? 0,
-      maximize: opts.maximize ?? false,
-    });
+      lr: opts?.lr ?? 1e-3,
+      momentum: opts?.momentum ?? 0,
+      dampening: opts?.dampening ?? 0,
+      nesterov: opts?.nesterov ?? false,
+      weightDecay: opts?.weightDecay ?? 0,
+      maximize: opts?.maximize ?? false,
+    }, opts);
   }
 
   protected validateOptions(o: SGDOptions, where: string): void {
@@ -69,7 +69,9 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
         buf = st.momentumBuffer.mul(g.momentum);
         buf = buf.add(g.dampening === 0 ? d : d.mul(1 - g.dampening));
       }
-      this.state.set(p, { momentumBuffer: buf });
+      // State outlives the step's memory scope; the buffer it replaces is freed with it.
+      if (st?.momentumBuffer) releaseToScope(st.momentumBuffer);
+      this.state.set(p, { momentumBuffer: keep(buf) });
       d = g.nesterov ? d.add(buf.mul(g.momentum)) : buf;
     }
     p.assign_(p.sub(d.mul(g.lr)));

@@ -7,6 +7,9 @@ import { add } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
 import { filled } from '../ops/fill.js';
+import { any, bool, checked, isTensor, options, shape as shapeSpec, tensor } from '../validate/index.js';
+import { DTypeError } from '../errors.js';
+import { broadcastShapes } from '../shape.js';
 
 /**
  * Sums a gradient of a broadcast result back to the shape of the input that was
@@ -22,6 +25,18 @@ export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
   const s = dims.length ? sum(g, dims, true) : g;
   return reshape(s, shape);
 }
+
+/**
+ * `unbroadcast` as exported: checks that `shape` broadcasts to the gradient's shape
+ * (the engine calls the unchecked function).
+ */
+export const unbroadcastChecked = checked('unbroadcast', [['grad', tensor()], ['shape', shapeSpec()]], (g: Tensor, shape: readonly number[]): Tensor => {
+  const out = broadcastShapes('unbroadcast', g.shape, shape);
+  if (!shapesEqual(out, g.shape)) {
+    throw new ShapeError(`unbroadcast: argument 'shape' ${fmtShape(shape)} expected to broadcast to the gradient's shape ${fmtShape(g.shape)}`);
+  }
+  return unbroadcast(g, shape);
+});
 
 /**
  * Tensors reachable from `roots` through requiresGrad edges, inputs before outputs.
@@ -61,7 +76,7 @@ interface RunOptions {
   capture: readonly Tensor[] | null;
 }
 
-function run(roots: readonly Tensor[], seeds: readonly Tensor[], opts: RunOptions): Map<Tensor, Tensor> {
+function run(roots: readonly Tensor[], seeds: readonly Tensor[], opts: RunOptions, beforeFree?: (captured: Map<Tensor, Tensor>) => void): Map<Tensor, Tensor> {
   const order = topoSort(roots);
   for (const t of order) {
     if (t.gradFn?.freed) {
@@ -114,6 +129,9 @@ function run(roots: readonly Tensor[], seeds: readonly Tensor[], opts: RunOption
       });
     }
   });
+  // Last checks on the result (grad's unused inputs) run before the graph is freed, so a
+  // rejected call leaves the graph as it was.
+  beforeFree?.(captured);
   if (!opts.retainGraph) {
     // Drop the edges (and with them the saved inputs) but keep a marker, so a second
     // backward through here fails loudly instead of silently doing nothing.
@@ -159,25 +177,53 @@ export interface GradOptions {
 }
 
 /** Gradients of `outputs` with respect to `inputs`, like `torch.autograd.grad`; `.grad` is untouched. */
-export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], opts: GradOptions = {}): (Tensor | null)[] {
+export const grad = checked(
+  'grad',
+  [
+    ['outputs', any('a Tensor or an array of Tensors')],
+    ['inputs', any('a Tensor or an array of Tensors')],
+    ['options', options({ gradOutputs: any(), retainGraph: bool(), createGraph: bool(), allowUnused: bool() })],
+  ],
+  gradImpl,
+);
+
+function checkTensorList(name: string, v: unknown): readonly Tensor[] {
+  const list = Array.isArray(v) ? (v as unknown[]) : [v];
+  if (!Array.isArray(v) && !isTensor(v)) throw new DTypeError(`grad: argument '${name}' expected a Tensor or an array of Tensors, got ${String(v)}`);
+  list.forEach((t, i) => {
+    if (!isTensor(t)) throw new DTypeError(`grad: argument '${name}[${i}]' expected a Tensor, got ${t === null ? 'null' : typeof t}`);
+  });
+  return list as Tensor[];
+}
+
+function gradImpl(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], opts: GradOptions = {}): (Tensor | null)[] {
+  checkTensorList('outputs', outputs);
+  checkTensorList('inputs', inputs);
   const outs = Array.isArray(outputs) ? (outputs as readonly Tensor[]) : [outputs as Tensor];
   const ins = Array.isArray(inputs) ? (inputs as readonly Tensor[]) : [inputs as Tensor];
   const gos = opts.gradOutputs === undefined ? [] : Array.isArray(opts.gradOutputs) ? opts.gradOutputs : [opts.gradOutputs];
+  gos.forEach((g, i) => {
+    if (g !== undefined && g !== null && !isTensor(g)) {
+      throw new DTypeError(`grad: option 'gradOutputs[${i}]' expected a Tensor or undefined, got ${typeof g}`);
+    }
+  });
+  if (gos.length > outs.length) throw new AutogradError(`grad: option 'gradOutputs' has ${gos.length} entries for ${outs.length} outputs`);
   outs.forEach((o, i) => {
     if (!o.requiresGrad) throw new AutogradError(`grad: outputs[${i}] does not require grad`);
   });
   ins.forEach((t, i) => {
     if (!t.requiresGrad) throw new AutogradError(`grad: inputs[${i}] does not require grad`);
   });
-  const seeds = outs.map((o, i) => checkSeed('grad', o, gos[i]));
+  const seeds = outs.map((o, i) => checkSeed('grad', o, gos[i] ?? undefined));
   const createGraph = opts.createGraph ?? false;
-  const captured = run(outs, seeds, { retainGraph: opts.retainGraph ?? createGraph, createGraph, capture: ins });
-  return ins.map((t, i) => {
-    const g = captured.get(t);
-    if (g) return g;
-    if (!opts.allowUnused) {
-      throw new AutogradError(`grad: inputs[${i}] was not used to compute the outputs; pass { allowUnused: true } to get null for it`);
-    }
-    return null;
-  });
+  const rejectUnused = (captured: Map<Tensor, Tensor>) => {
+    if (opts.allowUnused) return;
+    ins.forEach((t, i) => {
+      if (!captured.has(t)) {
+        throw new AutogradError(`grad: inputs[${i}] was not used to compute the outputs; pass { allowUnused: true } to get null for it`);
+      }
+    });
+  };
+  const captured = run(outs, seeds, { retainGraph: opts.retainGraph ?? createGraph, createGraph, capture: ins }, rejectUnused);
+  return ins.map((t) => captured.get(t) ?? null);
 }

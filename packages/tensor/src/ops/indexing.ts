@@ -6,6 +6,7 @@ import { fromStorage, readHost, runKernel } from './dispatch.js';
 import { eq } from './elementwise.js';
 import { expand, reshape, unsqueeze } from './shape.js';
 import { arangeInt } from './arange.js';
+import { checked, checkSize, dim as dimSpec, int, optional, tensor } from '../validate/index.js';
 
 function checkIndex(op: string, x: Tensor, dim: number, index: Tensor, boundShape: readonly number[]): number {
   if (!(index instanceof Tensor)) throw new DTypeError(`${op}: argument 'index' expected an int32 Tensor, got ${typeof index}`);
@@ -31,14 +32,18 @@ function checkIndex(op: string, x: Tensor, dim: number, index: Tensor, boundShap
 }
 
 /** out[i][j] = x[index[i][j]][j] for dim 0, and so on (`torch.gather`). */
-export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+export const gather = checked('gather', [['input', tensor()], ['dim', dimSpec()], ['index', tensor('int32')]], gatherImpl);
+
+function gatherImpl(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = checkIndex('gather', x, dim, index, x.shape);
   const storage = runKernel('gather', [x, index], x.dtype, (b, [v, i]) => b.gather(v!, d, i!, x.dtype));
   return record(fromStorage(storage, index.shape, x.dtype), 'gather', [x, index], { dim: d });
 }
 
 /** A copy of x with src[i][j] added at x[index[i][j]][j] for dim 0 (`torch.scatter_add`). */
-export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+export const scatterAdd = checked('scatterAdd', [['input', tensor()], ['dim', dimSpec()], ['index', tensor('int32')], ['src', tensor()]], scatterAddImpl);
+
+function scatterAddImpl(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
   if (!(src instanceof Tensor)) throw new DTypeError(`scatterAdd: argument 'src' expected a Tensor, got ${typeof src}`);
   const d = checkIndex('scatterAdd', x, dim, index, src.shape);
   if (src.ndim !== index.ndim) throw new ShapeError(`scatterAdd: argument 'src' shape ${fmtShape(src.shape)} expected ${index.ndim} dims like index ${fmtShape(index.shape)}`);
@@ -59,7 +64,9 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
 }
 
 /** Picks entries of `index` (1-d int32) along `dim`. */
-export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+export const indexSelect = checked('indexSelect', [['input', tensor()], ['dim', dimSpec()], ['index', tensor('int32')]], indexSelectImpl);
+
+function indexSelectImpl(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim('indexSelect', dim, x.ndim);
   if (!(index instanceof Tensor) || index.dtype !== 'int32' || index.ndim > 1) {
     throw new DTypeError(`indexSelect: argument 'index' expected a 1-d int32 Tensor, got ${index instanceof Tensor ? `${index.dtype} ${fmtShape(index.shape)}` : typeof index}`);
@@ -74,13 +81,20 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     }
   }
   const k = index.numel;
+  if (x.ndim === 0) {
+    // As PyTorch: a 0-d input takes exactly one index and stays 0-d.
+    if (k !== 1) throw new IndexError(`indexSelect: argument 'index' expected one element for a 0-d input, got shape ${fmtShape(index.shape)}`);
+    return x;
+  }
   const lifted = x.shape.map((_, i) => (i === d ? k : 1));
   const target = x.shape.map((s, i) => (i === d ? k : s));
   return gather(x, d, expand(reshape(index, lifted), target));
 }
 
 /** One-hot encoding along a new last dim, int32 (numClasses = max + 1 when omitted). */
-export function oneHot(index: Tensor, numClasses = -1): Tensor {
+export const oneHot = checked('oneHot', [['index', tensor('int32')], ['numClasses', optional(int({ min: -1 }))]], oneHotImpl);
+
+function oneHotImpl(index: Tensor, numClasses = -1): Tensor {
   if (!(index instanceof Tensor) || index.dtype !== 'int32') {
     throw new DTypeError(`oneHot: argument 'index' expected an int32 Tensor, got ${index instanceof Tensor ? index.dtype : typeof index}`);
   }
@@ -94,6 +108,7 @@ export function oneHot(index: Tensor, numClasses = -1): Tensor {
   const C = numClasses === -1 ? maxV + 1 : numClasses;
   if (!Number.isInteger(C) || C < 0) throw new IndexError(`oneHot: argument 'numClasses' expected a non-negative integer or -1, got ${numClasses}`);
   if (maxV >= C) throw new IndexError(`oneHot: argument 'index' expected values in [0, ${C}) for numClasses ${C}, got ${maxV} (out of range)`);
+  checkSize('oneHot', [...index.shape, C]);
   return eq(unsqueeze(index, -1), arangeInt(C)).to('int32');
 }
 

@@ -6,12 +6,15 @@ import { record } from '../autograd/node.js';
 import { fromStorage, runKernel } from './dispatch.js';
 import { broadcastView } from './views.js';
 import { reshape, unsqueeze } from './shape.js';
+import { checked, checkSize, tensor } from '../validate/index.js';
 
 /**
  * Matrix product with PyTorch's rules: 1-d·1-d is a dot product, a 1-d operand is
  * promoted to a matrix and the added dim removed afterwards, and batch dims broadcast.
  */
-export function matmul(a: Tensor, b: Tensor): Tensor {
+export const matmul = checked('matmul', [['input', tensor()], ['other', tensor()]], matmulImpl);
+
+function matmulImpl(a: Tensor, b: Tensor): Tensor {
   if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new DTypeError("matmul: arguments 'input' and 'other' must be Tensors");
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError(`matmul: both arguments need at least 1 dim, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
@@ -51,6 +54,7 @@ function matmul2(a: Tensor, b: Tensor, origA: Tensor, origB: Tensor): Tensor {
   let dtype = promoteTypes(a.dtype, b.dtype);
   if (dtype === 'bool') dtype = 'int32';
   const outShape = [...batch, M, N];
+  checkSize('matmul', outShape);
   const av = broadcastView(a, [...batch, M, K]);
   const bv = broadcastView(b, [...batch, K, N]);
   const storage = runKernel('matmul', [av, bv], dtype, (be, [x, y]) => be.matmul(x!, y!, outShape, dtype));

@@ -7,6 +7,10 @@ import { record } from '../autograd/node.js';
 import { fromStorage, runKernel } from './dispatch.js';
 import { reshape } from './shape.js';
 import { div, sub, square } from './elementwise.js';
+import { bool, checked, dim as dimSpec, dims as dimsSpec, finite, nullable, optional, options, tensor, type ArgSpec } from '../validate/index.js';
+
+const REDUCE: readonly ArgSpec[] = [['input', tensor()], ['dim', dimsSpec()], ['keepdim', optional(bool())]];
+const ARG_REDUCE: readonly ArgSpec[] = [['input', tensor()], ['dim', nullable(dimSpec())], ['keepdim', optional(bool())]];
 
 /** The shape `x` has after reducing `axes` with keepdim. */
 export function keepdimShape(shape: readonly number[], axes: readonly number[]): number[] {
@@ -27,14 +31,18 @@ function finish(out: Tensor, x: Tensor, axes: number[], keepdim: boolean): Tenso
 }
 
 /** Sum over `dim` (one, several, or all when omitted). Ints and bools sum to int32. */
-export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+export const sum = checked('sum', REDUCE, sumImpl);
+
+function sumImpl(x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor {
   const axes = normalizeDims('sum', dim, x.ndim);
   const outDtype = isFloat(x.dtype) ? x.dtype : 'int32';
   const out = record(reduceRaw('sum', x, axes, outDtype), 'sum', [x], { axes });
   return finish(out, x, axes, keepdim);
 }
 
-export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+export const mean = checked('mean', REDUCE, meanImpl);
+
+function meanImpl(x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor {
   const axes = normalizeDims('mean', dim, x.ndim);
   const count = numelOf(axes.map((d) => x.shape[d]!));
   const s = sum(isFloat(x.dtype) ? x : x.to('float32'), axes, keepdim);
@@ -42,13 +50,17 @@ export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tenso
 }
 
 /** Largest value over `dim` (values only, like `torch.amax`); ties share the gradient. */
-export function max(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+export const max = checked('max', REDUCE, maxImpl);
+
+function maxImpl(x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor {
   const axes = normalizeDims('max', dim, x.ndim);
   const out = record(reduceRaw('max', x, axes, x.dtype), 'max', [x], { axes });
   return finish(out, x, axes, keepdim);
 }
 
-export function min(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+export const min = checked('min', REDUCE, minImpl);
+
+function minImpl(x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor {
   const axes = normalizeDims('min', dim, x.ndim);
   const out = record(reduceRaw('min', x, axes, x.dtype), 'min', [x], { axes });
   return finish(out, x, axes, keepdim);
@@ -66,11 +78,13 @@ function argReduce(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, 
 }
 
 /** Index of the largest value along `dim` (of the flattened tensor when omitted), int32. */
-export const argmax = (x: Tensor, dim?: number, keepdim = false) => argReduce('argmax', x, dim, keepdim);
-export const argmin = (x: Tensor, dim?: number, keepdim = false) => argReduce('argmin', x, dim, keepdim);
+export const argmax = checked('argmax', ARG_REDUCE, (x: Tensor, dim?: number | null, keepdim = false) => argReduce('argmax', x, dim ?? undefined, keepdim));
+export const argmin = checked('argmin', ARG_REDUCE, (x: Tensor, dim?: number | null, keepdim = false) => argReduce('argmin', x, dim ?? undefined, keepdim));
 
 /** log Σ exp(x) over `dim`, computed with the max subtracted so it never overflows. */
-export function logSumExp(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+export const logSumExp = checked('logSumExp', REDUCE, logSumExpImpl);
+
+function logSumExpImpl(x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor {
   const axes = normalizeDims('logSumExp', dim, x.ndim);
   const input = isFloat(x.dtype) ? x : x.to(floatResult(x.dtype));
   const out = record(reduceRaw('logSumExp', input, axes, input.dtype), 'logSumExp', [input], { axes });
@@ -78,7 +92,9 @@ export function logSumExp(x: Tensor, dim?: number | number[], keepdim = false): 
 }
 
 /** Variance with Bessel's correction by default (`correction: 1`), like `torch.var`. */
-export function variance(x: Tensor, dim?: number | number[], opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
+export const variance = checked('var', [['input', tensor()], ['dim', dimsSpec()], ['options', options({ correction: finite(), keepdim: bool() })]], varianceImpl);
+
+function varianceImpl(x: Tensor, dim?: number | number[] | null, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
   const { correction = 1, keepdim = false } = opts;
   const axes = normalizeDims('var', dim, x.ndim);
   const n = numelOf(axes.map((d) => x.shape[d]!));

@@ -5,6 +5,9 @@ import { record } from '../autograd/node.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { fromStorage, onBackend, runKernel } from './dispatch.js';
 import { promoteTypes } from '../dtype.js';
+import {
+  any, checked, checkSize, dim as dimSpec, dims as dimsSpec, int, intList, nullable, oneOf, optional, shapeWithInfer, tensor, tensorList,
+} from '../validate/index.js';
 
 function viewOf(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
   return new Tensor(x.storage, [...shape], [...strides], offset, x.dtype);
@@ -15,7 +18,9 @@ export function isContiguousTensor(x: Tensor): boolean {
 }
 
 /** Copies a view into fresh contiguous storage (the same tensor if already contiguous). */
-export function contiguous(x: Tensor): Tensor {
+export const contiguous = checked('contiguous', [['input', tensor()]], contiguousImpl);
+
+function contiguousImpl(x: Tensor): Tensor {
   if (isContiguousTensor(x)) return x;
   return record(contiguousCopy(x), 'contiguous', [x], {});
 }
@@ -55,7 +60,9 @@ function inferShape(op: string, x: Tensor, shape: readonly number[]): number[] {
 }
 
 /** A view when the data is contiguous, otherwise a copy; -1 infers one dim. */
-export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+export const reshape = checked('reshape', [['input', tensor()], ['shape', shapeWithInfer()]], reshapeImpl);
+
+function reshapeImpl(x: Tensor, shape: readonly number[]): Tensor {
   const target = inferShape('reshape', x, shape);
   if (shapesEqual(target, x.shape)) return x;
   const src = isContiguousTensor(x) ? x : contiguousCopy(x);
@@ -63,7 +70,9 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return record(out, 'reshape', [x], { inputShape: [...x.shape] });
 }
 
-export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+export const flatten = checked('flatten', [['input', tensor()], ['startDim', optional(dimSpec())], ['endDim', optional(dimSpec())]], flattenImpl);
+
+function flattenImpl(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normalizeDim('flatten', startDim, x.ndim, 'startDim');
   const e = normalizeDim('flatten', endDim, x.ndim, 'endDim');
@@ -72,14 +81,18 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return reshape(x, shape);
 }
 
-export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
+export const squeeze = checked('squeeze', [['input', tensor()], ['dim', dimsSpec()]], squeezeImpl);
+
+function squeezeImpl(x: Tensor, dim?: number | number[] | null): Tensor {
   let dims: number[];
-  if (dim === undefined) dims = x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
+  if (dim === undefined || dim === null) dims = x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
   else dims = (typeof dim === 'number' ? [dim] : dim).map((d) => normalizeDim('squeeze', d, x.ndim)).filter((d) => x.shape[d] === 1);
   return reshape(x, x.shape.filter((_, i) => !dims.includes(i)));
 }
 
-export function unsqueeze(x: Tensor, dim: number): Tensor {
+export const unsqueeze = checked('unsqueeze', [['input', tensor()], ['dim', dimSpec(0, 1)]], unsqueezeImpl);
+
+function unsqueezeImpl(x: Tensor, dim: number): Tensor {
   const d = normalizeDim('unsqueeze', dim, x.ndim + 1);
   const shape = [...x.shape];
   shape.splice(d, 0, 1);
@@ -87,7 +100,9 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 }
 
 /** Reorders dims (a view). */
-export function permute(x: Tensor, dims: readonly number[]): Tensor {
+export const permute = checked('permute', [['input', tensor()], ['dims', intList()]], permuteImpl);
+
+function permuteImpl(x: Tensor, dims: readonly number[]): Tensor {
   if (dims.length !== x.ndim) {
     throw new ShapeError(`permute: argument 'dims' expected ${x.ndim} dims for shape ${fmtShape(x.shape)}, got [${dims.join(', ')}]`);
   }
@@ -98,7 +113,9 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   return record(out, 'permute', [x], { dims: perm });
 }
 
-export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+export const transpose = checked('transpose', [['input', tensor()], ['dim0', dimSpec()], ['dim1', dimSpec()]], transposeImpl);
+
+function transposeImpl(x: Tensor, dim0: number, dim1: number): Tensor {
   if (x.ndim < 2) return x;
   const a = normalizeDim('transpose', dim0, x.ndim, 'dim0');
   const b = normalizeDim('transpose', dim1, x.ndim, 'dim1');
@@ -109,7 +126,9 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 }
 
 /** Broadcasts size-1 (or new leading) dims to `shape` without copying; -1 keeps a dim. */
-export function expand(x: Tensor, shape: readonly number[]): Tensor {
+export const expand = checked('expand', [['input', tensor()], ['shape', shapeWithInfer()]], expandImpl);
+
+function expandImpl(x: Tensor, shape: readonly number[]): Tensor {
   if (shape.length < x.ndim) {
     throw new ShapeError(`expand: target shape ${fmtShape(shape)} has fewer dims than the input ${fmtShape(x.shape)}`);
   }
@@ -127,17 +146,20 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     }
   }
   if (shapesEqual(target, x.shape)) return x;
+  checkSize('expand', target);
   return record(viewOf(x, target, strides, x.offset), 'expand', [x], {});
 }
 
 /** Python-style slice along one dim (a view); negative and out-of-range bounds clamp. */
-export function slice(x: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor {
+export const slice = checked('slice', [['input', tensor()], ['dim', dimSpec()], ['start', nullable(int())], ['end', nullable(int())], ['step', optional(int({ min: 1 }))]], sliceImpl);
+
+function sliceImpl(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
   const d = normalizeDim('slice', dim, x.ndim);
   if (!Number.isInteger(step) || step <= 0) throw new ValueError(`slice: argument 'step' expected a positive integer, got ${step}`);
   const size = x.shape[d]!;
   const clampIdx = (v: number) => Math.min(size, Math.max(0, v < 0 ? v + size : v));
-  const s = start === undefined ? 0 : clampIdx(start);
-  const e = end === undefined ? size : clampIdx(end);
+  const s = start === undefined || start === null ? 0 : clampIdx(start);
+  const e = end === undefined || end === null ? size : clampIdx(end);
   const len = e > s ? Math.ceil((e - s) / step) : 0;
   if (s === 0 && len === size && step === 1) return x;
   const shape = [...x.shape];
@@ -148,7 +170,9 @@ export function slice(x: Tensor, dim: number, start?: number, end?: number, step
   return record(out, 'slice', [x], { dim: d, start: s, step, inputShape: [...x.shape] });
 }
 
-export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+export const narrow = checked('narrow', [['input', tensor()], ['dim', dimSpec()], ['start', int()], ['length', int({ min: 0 })]], narrowImpl);
+
+function narrowImpl(x: Tensor, dim: number, start: number, length: number): Tensor {
   const d = normalizeDim('narrow', dim, x.ndim);
   const size = x.shape[d]!;
   const s = start < 0 ? start + size : start;
@@ -158,7 +182,9 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   return slice(x, d, s, s + length);
 }
 
-export function split(x: Tensor, splitSize: number | number[], dim = 0): Tensor[] {
+export const split = checked('split', [['input', tensor()], ['splitSize', oneOf(int({ min: 1 }), intList({ min: 0 }))], ['dim', optional(dimSpec())]], splitImpl);
+
+function splitImpl(x: Tensor, splitSize: number | number[], dim = 0): Tensor[] {
   const d = normalizeDim('split', dim, x.ndim);
   const size = x.shape[d]!;
   let sizes: number[];
@@ -181,16 +207,23 @@ export function split(x: Tensor, splitSize: number | number[], dim = 0): Tensor[
   return out;
 }
 
-export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+export const chunk = checked('chunk', [['input', tensor()], ['chunks', int({ min: 1 })], ['dim', optional(dimSpec())]], chunkImpl);
+
+function chunkImpl(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks <= 0) throw new ValueError(`chunk: argument 'chunks' expected a positive integer, got ${chunks}`);
   const d = normalizeDim('chunk', dim, x.ndim);
   return split(x, Math.max(1, Math.ceil(x.shape[d]! / chunks)), d);
 }
 
 /** Concatenates along an existing dim. */
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+export const cat = checked('cat', [['tensors', tensorList()], ['dim', optional(any('a dim'))]], catImpl);
+
+function catImpl(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ValueError("cat: argument 'tensors' expected a non-empty list");
   const first = tensors[0]!;
+  tensors.forEach((t, i) => {
+    if (t.ndim === 0) throw new ShapeError(`cat: argument 'tensors[${i}]' is 0-d; zero-dimensional tensors cannot be concatenated (use stack)`);
+  });
   const d = normalizeDim('cat', dim, first.ndim);
   let dtype = first.dtype;
   let total = 0;
@@ -204,6 +237,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   });
   const shape = [...first.shape];
   shape[d] = total;
+  checkSize('cat', shape);
   const outStrides = contiguousStrides(shape);
   const storage = runKernel('copyStrided', tensors, dtype, (b, views) => {
     const s = b.full(numelOf(shape), 0, dtype);
@@ -220,7 +254,9 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 }
 
 /** Stacks equal-shaped tensors along a new dim. */
-export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+export const stack = checked('stack', [['tensors', tensorList()], ['dim', optional(any('a dim'))]], stackImpl);
+
+function stackImpl(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ValueError("stack: argument 'tensors' expected a non-empty list");
   const first = tensors[0]!;
   tensors.forEach((t, i) => {

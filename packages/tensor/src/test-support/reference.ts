@@ -94,7 +94,7 @@ export function steppedView(ref: Ref, dim: number, dtype: DType): Tensor {
   const S = ref.shape;
   const P = S.map((s, i) => (i === dim ? 2 * s + 1 : s));
   const ps = stridesOf(P);
-  const phys = new Float64Array(numel(P)).fill(dtype === 'int32' || dtype === 'bool' ? 77 : 1e30);
+  const phys = new Float64Array(numel(P)).fill(dtype === 'int32' ? 77 : dtype === 'bool' ? 1 : 1e30);
   forEachIndex(S, (idx, flat) => {
     let off = 0;
     for (let i = 0; i < idx.length; i++) off += (i === dim ? 2 * idx[i]! + 1 : idx[i]!) * ps[i]!;
