@@ -21,6 +21,7 @@ const COVERED: Record<string, string> = {
   slice: 'gradients-shape', embedSlice: 'gradients-shape (second order of slice, scatterAdd src padding)',
   cat: 'gradients-shape', gather: 'gradients-shape', scatterAdd: 'gradients-shape',
   matmul: 'gradients-matmul',
+  unfold: 'ops/unfold.test (and conv/pooling in @tsgrad/nn)',
 };
 
 describe('gradient test coverage', () => {

@@ -19,3 +19,9 @@ export {
   type CrossEntropyLossOptions, type SigmoidFocalLossModuleOptions, type SoftmaxFocalLossModuleOptions,
   type DualFocalLossModuleOptions,
 } from './modules.js';
+export {
+  mseLoss, l1Loss, smoothL1Loss, huberLoss,
+  type RegressionLossOptions, type SmoothL1LossOptions, type HuberLossOptions,
+} from './regression.js';
+export { klDiv, type KlDivOptions, type KlDivReduction } from './kl-div.js';
+export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss } from './regression-modules.js';

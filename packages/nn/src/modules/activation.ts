@@ -1,4 +1,7 @@
-import { Tensor, ValueError, where } from '@tsgrad/tensor';
+import { Tensor, ValueError, checkArg, spec, where } from '@tsgrad/tensor';
+
+const INPUT = spec.tensor();
+const GELU_OPTIONS = spec.options({ approximate: spec.any() });
 import { Module } from '../module.js';
 import { erfcNonNegative } from './erf.js';
 
@@ -24,6 +27,8 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
  * about 5e-4 (absolute) and is cheaper (a handful of ops instead of ~60).
  */
 export function gelu(x: Tensor, opts: { approximate?: GeluApproximate } = {}): Tensor {
+  checkArg('gelu', 'input', INPUT, x);
+  checkArg('gelu', 'options', GELU_OPTIONS, opts);
   const approximate = opts.approximate ?? 'none';
   if (approximate !== 'none' && approximate !== 'tanh') {
     throw new ValueError(`gelu: option 'approximate' expected 'none' or 'tanh', got ${String(approximate)}`);
@@ -46,6 +51,7 @@ export function gelu(x: Tensor, opts: { approximate?: GeluApproximate } = {}): T
 /** max(x, 0), elementwise. */
 export class ReLU extends Module {
   forward(input: Tensor): Tensor {
+    checkArg('ReLU', 'input', INPUT, input);
     return input.relu();
   }
 }
@@ -53,6 +59,7 @@ export class ReLU extends Module {
 /** 1 / (1 + e⁻ˣ), elementwise. */
 export class Sigmoid extends Module {
   forward(input: Tensor): Tensor {
+    checkArg('Sigmoid', 'input', INPUT, input);
     return input.sigmoid();
   }
 }
@@ -60,6 +67,7 @@ export class Sigmoid extends Module {
 /** tanh(x), elementwise. */
 export class Tanh extends Module {
   forward(input: Tensor): Tensor {
+    checkArg('Tanh', 'input', INPUT, input);
     return input.tanh();
   }
 }
@@ -70,6 +78,7 @@ export class GELU extends Module {
 
   constructor(opts: { approximate?: GeluApproximate } = {}) {
     super();
+    checkArg('GELU', 'options', GELU_OPTIONS, opts);
     const approximate = opts.approximate ?? 'none';
     if (approximate !== 'none' && approximate !== 'tanh') {
       throw new ValueError(`GELU: option 'approximate' expected 'none' or 'tanh', got ${String(approximate)}`);
@@ -78,6 +87,11 @@ export class GELU extends Module {
   }
 
   forward(input: Tensor): Tensor {
+    checkArg('GELU', 'input', INPUT, input);
     return gelu(input, { approximate: this.approximate });
+  }
+
+  override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
   }
 }

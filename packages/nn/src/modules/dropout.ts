@@ -1,4 +1,7 @@
-import { Tensor, ValueError, rand } from '@tsgrad/tensor';
+import { Tensor, ValueError, checkArg, rand, spec } from '@tsgrad/tensor';
+
+const INPUT = spec.tensor();
+const TRAINING = spec.bool();
 import { Module } from '../module.js';
 
 function checkP(op: string, p: number): void {
@@ -14,7 +17,9 @@ function checkP(op: string, p: number): void {
  * (`manualSeed`). With `training = false` or p = 0 the input itself is returned.
  */
 export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
+  checkArg('dropout', 'input', INPUT, input);
   checkP('dropout', p);
+  checkArg('dropout', 'training', TRAINING, training);
   if (!training || p === 0) return input;
   const x = input.dtype === 'float32' || input.dtype === 'float64' ? input : input.to('float32');
   // An element is kept when u ≥ p, u ~ U[0, 1): probability exactly 1 − p.
@@ -33,6 +38,11 @@ export class Dropout extends Module {
   }
 
   forward(input: Tensor): Tensor {
+    checkArg('Dropout', 'input', INPUT, input);
     return dropout(input, this.p, this.training);
+  }
+
+  override extraRepr(): string {
+    return `p=${this.p}`;
   }
 }

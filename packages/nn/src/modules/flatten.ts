@@ -1,4 +1,7 @@
-import { Tensor } from '@tsgrad/tensor';
+import { Tensor, checkArg, spec } from '@tsgrad/tensor';
+
+const DIM = spec.int();
+const INPUT = spec.tensor();
 import { Module } from '../module.js';
 
 /**
@@ -11,9 +14,16 @@ export class Flatten extends Module {
     readonly endDim = -1,
   ) {
     super();
+    checkArg('Flatten', 'startDim', DIM, startDim);
+    checkArg('Flatten', 'endDim', DIM, endDim);
   }
 
   forward(input: Tensor): Tensor {
+    checkArg('Flatten', 'input', INPUT, input);
     return input.flatten(this.startDim, this.endDim);
+  }
+
+  override extraRepr(): string {
+    return `startDim=${this.startDim}, endDim=${this.endDim}`;
   }
 }

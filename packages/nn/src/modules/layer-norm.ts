@@ -1,4 +1,8 @@
-import { Tensor, ShapeError, ValueError, DTypeError, ones, zeros, type FloatDType } from '@tsgrad/tensor';
+import { Tensor, ShapeError, ValueError, DTypeError, checkArg, checkSize, describeValue, ones, spec, zeros, type FloatDType } from '@tsgrad/tensor';
+
+const INPUT = spec.tensor();
+const FUNCTIONAL_OPTIONS = spec.options({ weight: spec.nullable(spec.tensor()), bias: spec.nullable(spec.tensor()), eps: spec.any() });
+const MODULE_OPTIONS = spec.options({ eps: spec.any(), elementwiseAffine: spec.bool(), bias: spec.bool(), dtype: spec.any() });
 import { Module, Parameter } from '../module.js';
 
 export interface LayerNormOptions {
@@ -12,10 +16,14 @@ export interface LayerNormOptions {
 }
 
 function normShape(op: string, normalizedShape: number | readonly number[]): number[] {
+  if (typeof normalizedShape !== 'number' && !Array.isArray(normalizedShape)) {
+    throw new ValueError(`${op}: argument 'normalizedShape' expected a positive integer or an array of them, got ${describeValue(normalizedShape)}`);
+  }
   const shape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
   if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
     throw new ValueError(`${op}: argument 'normalizedShape' expected positive integers, got [${shape.join(', ')}]`);
   }
+  checkSize(op, shape, 'normalizedShape');
   return shape;
 }
 
@@ -29,6 +37,8 @@ export function layerNorm(
   normalizedShape: number | readonly number[],
   opts: { weight?: Tensor | null; bias?: Tensor | null; eps?: number } = {},
 ): Tensor {
+  checkArg('layerNorm', 'input', INPUT, input);
+  checkArg('layerNorm', 'options', FUNCTIONAL_OPTIONS, opts);
   const shape = normShape('layerNorm', normalizedShape);
   const eps = opts.eps ?? 1e-5;
   if (typeof eps !== 'number' || !(eps >= 0)) throw new ValueError(`layerNorm: option 'eps' expected a non-negative number, got ${String(eps)}`);
@@ -58,6 +68,7 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
     super();
+    checkArg('LayerNorm', 'options', MODULE_OPTIONS, opts);
     this.normalizedShape = normShape('LayerNorm', normalizedShape);
     this.eps = opts.eps ?? 1e-5;
     if (typeof this.eps !== 'number' || !(this.eps >= 0)) {
@@ -71,6 +82,11 @@ export class LayerNorm extends Module {
   }
 
   forward(input: Tensor): Tensor {
+    checkArg('LayerNorm', 'input', INPUT, input);
     return layerNorm(input, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
+  }
+
+  override extraRepr(): string {
+    return `normalizedShape=[${this.normalizedShape.join(', ')}], eps=${this.eps}, elementwiseAffine=${this.weight !== null}`;
   }
 }

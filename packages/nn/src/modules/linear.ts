@@ -1,4 +1,7 @@
-import { Tensor, ShapeError, ValueError, DTypeError, type FloatDType } from '@tsgrad/tensor';
+import { Tensor, ShapeError, ValueError, DTypeError, checkArg, checkSize, spec, type FloatDType } from '@tsgrad/tensor';
+
+const LINEAR_OPTIONS = spec.options({ bias: spec.bool(), dtype: spec.dtype('float32', 'float64') });
+const INPUT = spec.tensor();
 import { Module, Parameter } from '../module.js';
 import { kaimingUniform, uniform } from '../init.js';
 
@@ -29,6 +32,9 @@ export class Linear extends Module {
     super();
     checkFeatures('inFeatures', inFeatures);
     checkFeatures('outFeatures', outFeatures);
+    checkArg('Linear', 'options', LINEAR_OPTIONS, opts);
+    // Before anything is drawn from the generator: the weight must be allocatable.
+    checkSize('Linear', [outFeatures, inFeatures], 'weight shape');
     const dtype = opts.dtype ?? 'float32';
     if (dtype !== 'float32' && dtype !== 'float64') throw new DTypeError(`Linear: option 'dtype' expected float32 or float64, got ${String(dtype)}`);
     this.inFeatures = inFeatures;
@@ -43,7 +49,7 @@ export class Linear extends Module {
   }
 
   forward(input: Tensor): Tensor {
-    if (!(input instanceof Tensor)) throw new ValueError(`Linear: argument 'input' expected a Tensor, got ${typeof input}`);
+    checkArg('Linear', 'input', INPUT, input);
     const last = input.ndim > 0 ? input.shape[input.ndim - 1] : undefined;
     if (last !== this.inFeatures) {
       throw new ShapeError(
@@ -52,5 +58,9 @@ export class Linear extends Module {
     }
     const out = input.matmul(this.weight.T);
     return this.bias ? out.add(this.bias) : out;
+  }
+
+  override extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
   }
 }

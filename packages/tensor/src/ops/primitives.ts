@@ -9,6 +9,7 @@ import { matmul } from './linalg.js';
 import { zerosOf } from './fill.js';
 import { keepdimShape } from './reduce.js';
 import { logicalAnd } from './logic.js';
+import { fold } from './unfold.js';
 
 /**
  * The primitive table: every recorded operation and its vector-Jacobian product.
@@ -32,6 +33,7 @@ export interface PrimitiveParams {
   contiguous: object;
   slice: { dim: number; start: number; step: number; inputShape: number[] };
   embedSlice: { dim: number; start: number; step: number; length: number };
+  unfold: { dim: number; size: number; step: number; dilation: number; inputShape: number[] };
   cat: { dim: number; sizes: number[] };
   gather: { dim: number };
   scatterAdd: { dim: number };
@@ -153,6 +155,7 @@ export const VJP: { [K in PrimitiveName]: Vjp<K> } = {
   contiguous: ({ g }) => [g],
   slice: ({ g, params }) => [embedSlice(g, params.inputShape, params.dim, params.start, params.step)],
   embedSlice: ({ g, params }) => [slice(g, params.dim, params.start, params.start + params.step * (params.length - 1) + 1, params.step)],
+  unfold: ({ g, params: p }) => [fold(g, p.inputShape, p.dim, p.size, p.step, p.dilation)],
   cat: ({ g, params, needs }) => {
     let at = 0;
     return params.sizes.map((len, i) => {
