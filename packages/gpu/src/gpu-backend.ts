@@ -1,5 +1,5 @@
 import {
-  BackendError, binaryOp, cpuBackend, foldConstants, isContiguous, numelOf, unaryOp,
+  BackendError, binaryOp, cpuBackend, foldConstants, inScope, isContiguous, numelOf, unaryOp,
   type Backend, type BinaryOp, type DType, type KernelName, type ReduceOp, type Storage, type TypedArray, type UnaryOp, type View,
 } from '@tsgrad/tensor';
 import { GPU, type DeviceArray, type GpuInstance, type GpuKernel } from './gpujs.js';
@@ -407,9 +407,9 @@ export class GpuBackend implements Backend {
     return buf;
   }
 
-  /** Frees a buffer now, unless a recorded op still reads it (then the GC frees it). */
-  private dropBuffer(buf: Buffer | null): void {
-    if (!buf || buf.captured || !this.state) return;
+  /** Frees a buffer now, unless a recorded op still reads it (then the GC frees it) and the caller cannot vouch otherwise (`unread`). */
+  private dropBuffer(buf: Buffer | null, unread = false): void {
+    if (!buf || (buf.captured && !unread) || !this.state) return;
     this.state.memory.untrack(buf.cell);
     this.state.memory.release(buf.cell);
   }
@@ -457,7 +457,9 @@ export class GpuBackend implements Backend {
       else f.set(data as ArrayLike<number>);
     }
     if (f.length === 0) return this.constantStorage(dtype, 0, 0);
-    if (dtype === 'int32') return this.bufferStorage(dtype, this.indexBuffer(f));
+    // Inside a memory scope an index copy is an ordinary temporary the scope frees (the
+    // cache's buffers outlive it and, once evicted, only the garbage collector frees them).
+    if (dtype === 'int32' && !inScope()) return this.bufferStorage(dtype, this.indexBuffer(f));
     return this.bufferStorage(dtype, this.newBuffer(this.upload(f === data ? new Float32Array(f) : f), f.length));
   }
 
@@ -546,7 +548,7 @@ export class GpuBackend implements Backend {
     return out;
   }
 
-  dispose(storage: Storage): void {
+  dispose(storage: Storage, unread = false): void {
     const st = storage as GpuStorage;
     if (st.disposed) return;
     st.disposed = true;
@@ -554,7 +556,7 @@ export class GpuBackend implements Backend {
     st.buf = null;
     st.node = null;
     st.constant = null;
-    this.dropBuffer(buf);
+    this.dropBuffer(buf, unread);
   }
 
   // ---------- running kernels ----------
@@ -719,9 +721,12 @@ export class GpuBackend implements Backend {
     }
   }
 
-  /** int32 storages here are index copies made for one kernel: free them at once. */
+  /**
+   * int32 storages here are index copies made for one kernel: free them at once (in a
+   * memory scope the scope frees them: a recorded scatter may still read one).
+   */
   private releaseTransient(v: View): void {
-    if (v.dtype === 'int32') this.dispose(v.storage);
+    if (v.dtype === 'int32' && !inScope()) this.dispose(v.storage);
   }
 
   /** Gives `st` new contents (an in-place write): recorded ops keep reading the old ones. */

@@ -70,7 +70,13 @@ export interface Backend {
    * long-lived result keeps alive. Backends that compute eagerly omit it.
    */
   evaluate?(...views: View[]): void;
-  dispose(storage: Storage): void;
+  /**
+   * Frees the storage's device memory. Lazy backends keep memory that a recorded op
+   * which has not run yet still reads; `unread` = true is the caller's guarantee that
+   * no such op exists any more (a memory scope computes every tensor that outlives it
+   * first), so that memory is freed now too.
+   */
+  dispose(storage: Storage, unread?: boolean): void;
   /** Writes src's elements into dst (same shape); dst's storage belongs to this backend. */
   copyStrided(src: View, dst: View): void;
 

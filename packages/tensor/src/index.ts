@@ -8,6 +8,9 @@ import './wasm/register.js';
 export { Tensor, type NestedArray, type TensorLike } from './tensor.js';
 export type { DType, FloatDType, TypedArray } from './dtype.js';
 export { promoteTypes } from './dtype.js';
+export * as spec from './validate/spec.js';
+export { checked, declare, validateArgs, signatureOf, type ArgSpec, type Signature } from './validate/checked.js';
+export { checkArg, checkSize, describeValue, isTensor, MAX_ELEMENTS, type Spec, type Failure, type ErrorClass } from './validate/spec.js';
 export {
   TsgradError, ShapeError, DTypeError, IndexError, ValueError, AutogradError, BackendError,
 } from './errors.js';
@@ -17,7 +20,7 @@ export {
 } from './creation.js';
 export { manualSeed } from './random.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
-export { grad, unbroadcast, type GradOptions } from './autograd/engine.js';
+export { grad, unbroadcastChecked as unbroadcast, type GradOptions } from './autograd/engine.js';
 export {
   neg, abs, sign, exp, expm1, log, log1p, sqrt, rsqrt, square, reciprocal, sin, cos, tanh, sigmoid, relu,
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, where,
@@ -29,6 +32,11 @@ export {
 export { gather, scatterAdd, indexSelect, oneHot } from './ops/indexing.js';
 export { matmul } from './ops/linalg.js';
 export { softmax, logSoftmax, softplus, logSigmoid, clamp } from './ops/composite.js';
+export {
+  clone, select, maskedFill, sort, argsort, topk, cumsum, std, norm, fill_, zero_, unfold,
+  type SortResult, type StdOptions, type NormOrder,
+} from './ops/tensor-extras.js';
+export { formatTensor } from './format.js';
 export { VJP, type PrimitiveName, type PrimitiveParams } from './ops/primitives.js';
 export {
   setBackend, getBackend, backendInfo, registerBackend, listBackends, getBackendByName, cpuBackend,
@@ -37,6 +45,7 @@ export {
 export { CpuBackend, CpuStorage } from './cpu/cpu-backend.js';
 export { WasmBackend, WasmStorage, type WasmBackendOptions, type WasmStats } from './wasm/wasm-backend.js';
 export { wasm } from './wasm/register.js';
+export { setNumThreads, getNumThreads, terminateThreads } from './wasm/threads/index.js';
 export { evaluate } from './ops/evaluate.js';
 export { hostBackend, transferStats, resetTransferStats } from './ops/dispatch.js';
 export { broadcastShapes, contiguousStrides, isContiguous, numelOf } from './shape.js';
@@ -46,3 +55,4 @@ export {
 } from './fusion/graph.js';
 export { foldConstants } from './fusion/fold.js';
 export { syncCollector, cleanupSome, envVar, nodeBuiltin, type SyncCollector } from './memory/sync-gc.js';
+export { tidy, tidyUpdates, keep, releaseToScope, inScope, type TidyResult } from './memory/scope.js';

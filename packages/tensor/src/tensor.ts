@@ -11,7 +11,12 @@ import * as S from './ops/shape.js';
 import * as I from './ops/indexing.js';
 import * as L from './ops/linalg.js';
 import * as C from './ops/composite.js';
+import * as X from './ops/tensor-extras.js';
+import { formatTensorImpl } from './format.js';
 import { toDType, readHost, readHostAsync } from './ops/dispatch.js';
+import { gradReplaced, storageReplaced, trackStorage } from './memory/scope.js';
+import { registerTensorClass } from './validate/spec.js';
+import { checkMethodArg, DTYPE_SPEC, ALPHA_SPEC, OPERAND_SPEC, BACKWARD_SPECS, BOOL_SPEC, GRAD_SPEC } from './validate/methods.js';
 
 export type NestedArray = number | NestedArray[];
 export type TensorLike = Tensor | number;
@@ -28,8 +33,7 @@ export class Tensor implements View {
   readonly dtype: DType;
   /** @internal replaced only by optimisers' in-place updates (`assign_`). */
   storage: Storage;
-  /** Accumulated gradient (leaves, and non-leaves that called `retainGrad()`). */
-  grad: Tensor | null = null;
+  private _grad: Tensor | null = null;
   /** @internal the recorded operation that produced this tensor. */
   gradFn: GradNode | null = null;
   private _requiresGrad = false;
@@ -43,6 +47,22 @@ export class Tensor implements View {
     this.strides = strides;
     this.offset = offset;
     this.dtype = dtype;
+    trackStorage(storage);
+  }
+
+  /**
+   * Accumulated gradient (leaves, and non-leaves that called `retainGrad()`). Inside a
+   * memory scope (`tidy`) a gradient set here lives as long as this tensor, and the one
+   * it replaces is freed when the scope ends.
+   */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+  set grad(value: Tensor | null) {
+    if (value !== null && !(value instanceof Tensor)) checkMethodArg('grad', 'value', GRAD_SPEC, value);
+    const previous = this._grad;
+    this._grad = value;
+    gradReplaced(this, previous, value);
   }
 
   get requiresGrad(): boolean {
@@ -50,6 +70,7 @@ export class Tensor implements View {
   }
 
   set requiresGrad(value: boolean) {
+    checkMethodArg('requiresGrad', 'value', BOOL_SPEC, value);
     if (value && !isFloat(this.dtype)) {
       throw new DTypeError(`requiresGrad: only floating point tensors can require gradients, got dtype ${this.dtype}`);
     }
@@ -124,15 +145,22 @@ export class Tensor implements View {
   }
   /** A copy converted to `dtype` (this tensor itself when it already has it). */
   to(dtype: DType): Tensor {
+    checkMethodArg('to', 'dtype', DTYPE_SPEC, dtype);
     return toDType(this, dtype);
   }
+  /** The values, as PyTorch's repr shows them: `tensor([[1., 2.],\n        [3., 4.]], requiresGrad=true)`. */
   toString(): string {
-    return `Tensor(shape=${fmtShape(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+    return formatTensorImpl(this);
+  }
+  /** Node's `console.log(t)` / `util.inspect(t)` print `toString()`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return formatTensorImpl(this);
   }
 
   // ---------- autograd ----------
   /** Back-propagates from this tensor into `.grad` of every leaf that requires grad. */
   backward(gradient?: Tensor, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
+    BACKWARD_SPECS(this, gradient, opts);
     backward(this, gradient, opts);
   }
   /** Keep `.grad` on this non-leaf tensor during backward. */
@@ -157,7 +185,9 @@ export class Tensor implements View {
   }
   /** @internal overwrite this tensor's data with `value` (same shape and dtype), outside the graph. */
   assign_(value: Tensor): this {
+    const before = this.storage;
     S.assignInPlace(this, value);
+    storageReplaced(this, before);
     return this;
   }
 
@@ -182,8 +212,8 @@ export class Tensor implements View {
   logSigmoid(): Tensor { return C.logSigmoid(this); }
   clamp(min?: number | Tensor | null, max?: number | Tensor | null): Tensor { return C.clamp(this, min, max); }
 
-  add(other: TensorLike, alpha?: number): Tensor { return E.add(this, alpha === undefined ? other : E.mul(other, alpha)); }
-  sub(other: TensorLike, alpha?: number): Tensor { return E.sub(this, alpha === undefined ? other : E.mul(other, alpha)); }
+  add(other: TensorLike, alpha?: number): Tensor { return E.add(this, alpha === undefined ? other : scaled('add', other, alpha)); }
+  sub(other: TensorLike, alpha?: number): Tensor { return E.sub(this, alpha === undefined ? other : scaled('sub', other, alpha)); }
   mul(other: TensorLike): Tensor { return E.mul(this, other); }
   div(other: TensorLike): Tensor { return E.div(this, other); }
   pow(exponent: TensorLike): Tensor { return E.pow(this, exponent); }
@@ -198,13 +228,13 @@ export class Tensor implements View {
   logicalNot(): Tensor { return E.eq(this, 0); }
 
   // ---------- reductions ----------
-  sum(dim?: number | number[], keepdim = false): Tensor { return R.sum(this, dim, keepdim); }
-  mean(dim?: number | number[], keepdim = false): Tensor { return R.mean(this, dim, keepdim); }
-  max(dim?: number | number[], keepdim = false): Tensor { return R.max(this, dim, keepdim); }
-  min(dim?: number | number[], keepdim = false): Tensor { return R.min(this, dim, keepdim); }
-  argmax(dim?: number, keepdim = false): Tensor { return R.argmax(this, dim, keepdim); }
-  argmin(dim?: number, keepdim = false): Tensor { return R.argmin(this, dim, keepdim); }
-  logSumExp(dim?: number | number[], keepdim = false): Tensor { return R.logSumExp(this, dim, keepdim); }
+  sum(dim?: number | number[] | null, keepdim = false): Tensor { return R.sum(this, dim, keepdim); }
+  mean(dim?: number | number[] | null, keepdim = false): Tensor { return R.mean(this, dim, keepdim); }
+  max(dim?: number | number[] | null, keepdim = false): Tensor { return R.max(this, dim, keepdim); }
+  min(dim?: number | number[] | null, keepdim = false): Tensor { return R.min(this, dim, keepdim); }
+  argmax(dim?: number | null, keepdim = false): Tensor { return R.argmax(this, dim, keepdim); }
+  argmin(dim?: number | null, keepdim = false): Tensor { return R.argmin(this, dim, keepdim); }
+  logSumExp(dim?: number | number[] | null, keepdim = false): Tensor { return R.logSumExp(this, dim, keepdim); }
   var(dim?: number | number[], opts: { correction?: number; keepdim?: boolean } = {}): Tensor { return R.variance(this, dim, opts); }
   softmax(dim: number): Tensor { return C.softmax(this, dim); }
   logSoftmax(dim: number): Tensor { return C.logSoftmax(this, dim); }
@@ -224,7 +254,7 @@ export class Tensor implements View {
   broadcastTo(shape: readonly number[]): Tensor { return S.expand(this, shape); }
   contiguous(): Tensor { return S.contiguous(this); }
   isContiguous(): boolean { return S.isContiguousTensor(this); }
-  slice(dim: number, start?: number, end?: number, step = 1): Tensor { return S.slice(this, dim, start, end, step); }
+  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor { return S.slice(this, dim, start, end, step); }
   narrow(dim: number, start: number, length: number): Tensor { return S.narrow(this, dim, start, length); }
   split(splitSize: number | number[], dim = 0): Tensor[] { return S.split(this, splitSize, dim); }
   chunk(chunks: number, dim = 0): Tensor[] { return S.chunk(this, chunks, dim); }
@@ -232,4 +262,32 @@ export class Tensor implements View {
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return I.scatterAdd(this, dim, index, src); }
   indexSelect(dim: number, index: Tensor): Tensor { return I.indexSelect(this, dim, index); }
   matmul(other: Tensor): Tensor { return L.matmul(this, other); }
+
+  // ---------- selection, sorting, scans, norms, in place (ops/tensor-extras.ts) ----------
+  /** A copy with storage of its own, in the graph (`torch.clone`). */
+  clone(): Tensor { return X.clone(this); }
+  /** The slice at `index` along `dim`, dim removed (a view). */
+  select(dim: number, index: number): Tensor { return X.select(this, dim, index); }
+  /** Windows of `size` elements, `step` apart, along `dim` as a new last dim (a view). */
+  unfold(dimension: number, size: number, step: number): Tensor { return X.unfold(this, dimension, size, step); }
+  maskedFill(mask: Tensor, value: number | Tensor): Tensor { return X.maskedFill(this, mask, value); }
+  sort(dim = -1, descending = false): X.SortResult { return X.sort(this, dim, descending); }
+  argsort(dim = -1, descending = false): Tensor { return X.argsort(this, dim, descending); }
+  topk(k: number, dim = -1, largest = true, sorted = true): X.SortResult { return X.topk(this, k, dim, largest, sorted); }
+  cumsum(dim: number): Tensor { return X.cumsum(this, dim); }
+  std(dim?: number | number[], opts: X.StdOptions = {}): Tensor { return X.std(this, dim, opts); }
+  norm(p: X.NormOrder = 2, dim?: number | number[], keepdim = false): Tensor { return X.norm(this, p, dim, keepdim); }
+  /** Fills this tensor (and views sharing its storage) with `value` in place; see `fill_` for the autograd rules. */
+  fill_(value: number | boolean | Tensor): this { X.fill_(this, value); return this; }
+  /** Zeroes this tensor in place; see `fill_` for the autograd rules. */
+  zero_(): this { X.zero_(this); return this; }
+}
+
+registerTensorClass(Tensor);
+
+/** `other·alpha` for add/sub's `alpha`, checked under the name the user called. */
+function scaled(op: string, other: TensorLike, alpha: number): TensorLike {
+  checkMethodArg(op, 'other', OPERAND_SPEC, other);
+  checkMethodArg(op, 'alpha', ALPHA_SPEC, alpha);
+  return E.mul(other, alpha);
 }

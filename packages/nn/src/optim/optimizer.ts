@@ -1,4 +1,4 @@
-import { Tensor, DTypeError, ValueError, enableGrad, noGrad } from '@tsgrad/tensor';
+import { Tensor, DTypeError, ShapeError, ValueError, describeValue, enableGrad, isTensor, keep, noGrad, releaseToScope, tidyUpdates } from '@tsgrad/tensor';
 
 /** A parameter group as given to a constructor: tensors plus per-group option overrides. */
 export type ParamGroupInput<O> = { params: Iterable<Tensor> } & Partial<O>;
@@ -20,6 +20,13 @@ export type Params<O> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
  * `step()` runs under `noGrad`, skips parameters whose `.grad` is null, and writes each
  * new value with `p.assign_(…)`, so the parameter object (and the Module that owns it)
  * keeps its identity. Updates are whole-tensor ops: no per-element JS here.
+ *
+ * A step leaks no device memory: it runs in its own memory scope (`tidyUpdates`), so its
+ * temporaries and the optimiser state it replaces are freed when it returns; state
+ * is kept (`keep`) and a parameter's previous storage is freed by the enclosing scope
+ * (the garbage collector outside any scope). This holds for subclasses too: tensors
+ * in a parameter's state object after `updateParameter` are kept, and those it held
+ * before and no longer does are freed with the step.
  */
 export abstract class Optimizer<O extends object, S> {
   /** The constructor's options with defaults filled in; new groups inherit them. */
@@ -29,8 +36,14 @@ export abstract class Optimizer<O extends object, S> {
   readonly state = new Map<Tensor, S>();
   private readonly optimizerName: string;
 
-  protected constructor(name: string, params: Params<O>, defaults: O) {
+  /**
+   * @param defaults every option, resolved against the subclass's defaults
+   * @param given the options object the user passed (checked for unknown and null
+   *   entries, which the resolved `defaults` can no longer show)
+   */
+  protected constructor(name: string, params: Params<O>, defaults: O, given?: object) {
     this.optimizerName = name;
+    checkGivenOptions(name, given, Object.keys(defaults));
     this.validateOptions(defaults, name);
     this.defaults = Object.freeze({ ...defaults });
     if (!params || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function' || params instanceof Tensor) {
@@ -88,7 +101,7 @@ export abstract class Optimizer<O extends object, S> {
     const options: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(group)) {
       if (k === 'params') continue;
-      if (!(k in this.defaults)) {
+      if (!Object.prototype.hasOwnProperty.call(this.defaults, k)) {
         throw new ValueError(`${where}: unknown option '${k}' (known: ${Object.keys(this.defaults).join(', ')})`);
       }
       if (v !== undefined) options[k] = v;
@@ -114,15 +127,61 @@ export abstract class Optimizer<O extends object, S> {
    * Options are validated for every group before any parameter changes.
    */
   step(closure?: () => Tensor): Tensor | undefined {
+    if (closure !== undefined && typeof closure !== 'function') {
+      throw new ValueError(`${this.optimizerName}.step: argument 'closure' expected a function returning the loss, got ${describeValue(closure)}`);
+    }
     const loss = closure ? enableGrad(closure) : undefined;
     this.paramGroups.forEach((g, i) => this.validateOptions(g, `${this.optimizerName}: parameter group ${i}`));
-    noGrad(() => {
-      for (const g of this.paramGroups) {
-        for (const p of g.params) if (p.grad !== null) this.updateParameter(p, p.grad.detach(), g);
-      }
-    });
+    // Every gradient is checked before any parameter (or step counter) changes.
+    this.paramGroups.forEach((g, i) => g.params.forEach((p, j) => checkGradient(`${this.optimizerName}.step`, i, j, p)));
+    noGrad(() =>
+      tidyUpdates(() => {
+        for (const g of this.paramGroups) {
+          for (const p of g.params) {
+            if (p.grad === null) continue;
+            const before = stateTensors(this.state.get(p));
+            this.updateParameter(p, p.grad.detach(), g);
+            // New state outlives the step's scope; the state it replaced is freed with it.
+            const after = stateTensors(this.state.get(p));
+            for (const t of after) keep(t);
+            const kept = new Set(after.map((t) => t.storage));
+            for (const t of before) if (!kept.has(t.storage)) releaseToScope(t);
+          }
+        }
+      }),
+    );
     return loss;
   }
+}
+
+/** The tensors held directly by a parameter's state object. */
+function stateTensors(state: unknown): Tensor[] {
+  if (state === null || typeof state !== 'object') return [];
+  return Object.values(state).filter((v): v is Tensor => v instanceof Tensor);
+}
+
+/** Rejects option names the optimiser does not know (a typo would otherwise keep the default) and null values. */
+function checkGivenOptions(name: string, given: object | undefined, known: readonly string[]): void {
+  if (given === undefined) return;
+  if (given === null || typeof given !== 'object' || Array.isArray(given) || given instanceof Tensor) {
+    throw new ValueError(`${name}: argument 'options' expected an options object, got ${describeValue(given)}`);
+  }
+  for (const [k, v] of Object.entries(given)) {
+    if (!known.includes(k)) throw new ValueError(`${name}: unknown option '${k}' (known: ${known.join(', ')})`);
+    if (v === null) throw new ValueError(`${name}: option '${k}' expected a value or undefined, got null`);
+  }
+}
+
+/** A gradient the update can use: a Tensor of the parameter's exact shape and dtype (a broadcastable shape is not enough). */
+function checkGradient(where: string, group: number, index: number, p: Tensor): void {
+  const g: unknown = p.grad;
+  if (g === null) return;
+  const at = `parameter group ${group}, params[${index}]`;
+  if (!isTensor(g)) throw new DTypeError(`${where}: the gradient of ${at} expected a Tensor or null, got ${describeValue(g)}`);
+  if (g.shape.length !== p.shape.length || g.shape.some((d, i) => d !== p.shape[i])) {
+    throw new ShapeError(`${where}: the gradient of ${at} expected the parameter's shape [${p.shape.join(', ')}], got [${g.shape.join(', ')}]`);
+  }
+  if (g.dtype !== p.dtype) throw new DTypeError(`${where}: the gradient of ${at} expected the parameter's dtype ${p.dtype}, got ${g.dtype}`);
 }
 
 /** Shared option checks: each names the option, what it expects and what came. */

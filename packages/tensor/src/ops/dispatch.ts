@@ -3,6 +3,7 @@ import { scalarDType, type DType, type TypedArray } from '../dtype.js';
 import { contiguousStrides, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd/node.js';
+import { trackStorage } from '../memory/scope.js';
 
 /**
  * The host: where work the active device leaves goes (int32 labels, small tensors,
@@ -66,8 +67,11 @@ export function onBackend(v: View, backend: Backend): View {
   const host = v.storage.backend.read(v);
   transfers.count++;
   transfers.bytes += host.byteLength;
+  const storage = backend.fromTypedArray(host, v.dtype);
+  // A transient copy no tensor wraps: the innermost memory scope frees it.
+  trackStorage(storage);
   return {
-    storage: backend.fromTypedArray(host, v.dtype),
+    storage,
     shape: v.shape,
     strides: contiguousStrides(v.shape),
     offset: 0,

@@ -1,0 +1,292 @@
+import type { Storage } from '../backend.js';
+import type { Tensor } from '../tensor.js';
+import { ValueError } from '../errors.js';
+import { checked, declare, validateArgs, type ArgSpec } from '../validate/checked.js';
+import { fn as fnSpec, tensor as tensorSpec } from '../validate/spec.js';
+
+/*
+ * Explicit memory scopes (`tidy`). Device memory (the WebAssembly heap, GL textures)
+ * is invisible to the garbage collector and finalization callbacks never run inside
+ * a synchronous loop — a browser's main thread training step by step — so memory held
+ * by unreachable tensors piles up. A scope frees what was created inside it when it
+ * ends, except what it returns or what was kept.
+ *
+ * Ownership is tracked per storage, not per tensor: views (`reshape`, `detach`,
+ * slices) share their base's storage, so a view made inside a scope of a tensor made
+ * outside it never frees the outside tensor's memory, and a returned view keeps its
+ * base's memory alive. A storage belongs to the scope that was innermost when a tensor
+ * first wrapped it, or to nobody (`null`: the user's, freed by dispose() or the GC).
+ *
+ * Lazy backends (recorded elementwise ops fused into their consumer) keep memory that
+ * a recorded op still reads alive even through dispose(). A scope therefore computes
+ * every tensor that outlives it first; after that no recorded op that has not run can
+ * read the scope's temporaries, and the scope frees them unconditionally
+ * (`Backend.dispose(storage, true)`).
+ */
+
+class Scope {
+  /** Storages this scope frees when it ends (unless they are protected then). */
+  readonly owned = new Set<Storage>();
+  /**
+   * Tensors that outlive the scope although created or changed in it (kept tensors,
+   * gradients stored on leaves, parameters updated in place): computed before the
+   * scope frees anything, and their autograd graphs protected.
+   */
+  readonly survivors: Tensor[] = [];
+  /**
+   * @param holdsReplaced whether storages replaced in place inside this scope are freed
+   *   by it (false: by the nearest enclosing scope that does — an optimiser step).
+   */
+  /** Nesting depth (outermost 1): a smaller depth outlives a larger one. */
+  readonly depth: number;
+  constructor(readonly parent: Scope | null, readonly holdsReplaced = true) {
+    this.depth = parent ? parent.depth + 1 : 1;
+  }
+}
+
+/** How long an owner keeps memory: the caller (null) longest, then outer scopes before inner ones. */
+function lifetimeRank(owner: Scope | null): number {
+  return owner ? owner.depth : 0;
+}
+
+/** Which scope frees a storage; null: nobody (the user's). */
+const owners = new WeakMap<Storage, Scope | null>();
+let current: Scope | null = null;
+
+function moveTo(storage: Storage, to: Scope | null): void {
+  const from = owners.get(storage);
+  if (from === to) return;
+  from?.owned.delete(storage);
+  owners.set(storage, to);
+  to?.owned.add(storage);
+}
+
+/** @internal the Tensor constructor's hook: a storage seen for the first time belongs to the innermost scope. */
+export function trackStorage(storage: Storage): void {
+  if (owners.has(storage)) return;
+  owners.set(storage, current);
+  current?.owned.add(storage);
+}
+
+/**
+ * @internal `assign_` replaced `target`'s storage (`before`) by a new one: the new one
+ * is owned like the old one was (a parameter's memory stays the user's), the old one
+ * becomes a temporary of the innermost scope. Either way the target is computed
+ * before the scope frees anything it may read.
+ */
+export function storageReplaced(target: Tensor, before: Storage): void {
+  if (!current) return;
+  current.survivors.push(target);
+  if (target.storage === before) return;
+  moveTo(target.storage, owners.get(before) ?? null);
+  let holder: Scope | null = current;
+  while (holder && !holder.holdsReplaced) holder = holder.parent;
+  if (holder && (owners.get(before) ?? null) === null) moveTo(before, holder);
+}
+
+/**
+ * @internal a leaf's `.grad` changed: the new gradient lives as long as the leaf (it
+ * is owned like the leaf's storage); a gradient replaced or cleared inside a scope is
+ * freed when the scope ends.
+ */
+export function gradReplaced(leaf: Tensor, previous: Tensor | null, next: Tensor | null): void {
+  if (!current) return;
+  if (next) {
+    moveTo(next.storage, owners.get(leaf.storage) ?? null);
+    current.survivors.push(next);
+  }
+  if (previous && previous.storage !== next?.storage) releaseStorage(previous.storage);
+}
+
+function releaseStorage(storage: Storage): void {
+  if (current && (owners.get(storage) ?? null) === null) moveTo(storage, current);
+}
+
+function releaseToScopeImpl<T extends Tensor>(tensor: T): T {
+  releaseStorage(tensor.storage);
+  return tensor;
+}
+
+/**
+ * Hands a tensor its owner no longer needs to the innermost memory scope: its memory
+ * is freed when that scope ends (outside any scope nothing happens and the garbage
+ * collector frees it). Optimisers use this for state they replace; a tensor sharing
+ * the storage must not be read after the scope ends. Returns the tensor.
+ */
+export const releaseToScope = checked('releaseToScope', [['tensor', tensorSpec()]], releaseToScopeImpl);
+
+function keepImpl<T extends Tensor>(tensor: T): T {
+  moveTo(tensor.storage, null);
+  current?.survivors.push(tensor);
+  return tensor;
+}
+
+/**
+ * Keeps a tensor created inside a {@link tidy} scope alive past the end of every
+ * enclosing scope (like TF.js's `tf.keep`): its memory becomes the caller's, freed by
+ * `dispose()` or the garbage collector. So does the memory of every tensor its live
+ * autograd graph needs for a later `backward()`. Returns the tensor.
+ */
+export const keep = checked('keep', [['tensor', tensorSpec()]], keepImpl);
+
+/** Whether a {@link tidy} scope is open (and new tensors are tracked by it). */
+export function inScope(): boolean {
+  return current !== null;
+}
+
+/** What {@link tidy} can return: tensors anywhere inside arrays and plain objects, and other values. */
+export type TidyResult = unknown;
+
+function isTensorLike(x: unknown): x is Tensor {
+  return typeof x === 'object' && x !== null && 'storage' in x && 'gradFn' in x && 'shape' in x;
+}
+
+/** The tensors inside a returned value: itself, array elements, plain-object values (nested). */
+function tensorsIn(value: unknown, out: Tensor[], depth = 0): void {
+  if (depth > 8 || value === null || typeof value !== 'object') return;
+  if (isTensorLike(value)) {
+    out.push(value);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) tensorsIn(v, out, depth + 1);
+    return;
+  }
+  if (value instanceof Map) {
+    for (const v of value.values()) tensorsIn(v, out, depth + 1);
+    return;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto === Object.prototype || proto === null) {
+    for (const v of Object.values(value as Record<string, unknown>)) tensorsIn(v, out, depth + 1);
+  }
+}
+
+/**
+ * Storages that the survivors need, each with the owner it goes to: their own and
+ * those of every tensor their live autograd graphs reach (a loss returned from a scope
+ * can still be back-propagated), which live as long as the longest-lived survivor that
+ * needs them. Tensors computed lazily among them are computed now, while everything
+ * they read is still alive.
+ */
+function protect(survivors: readonly (readonly [Tensor, Scope | null])[]): Map<Storage, Scope | null> {
+  const destination = new Map<Storage, Scope | null>();
+  const seen = new Set<Tensor>();
+  // Longest-lived survivors first: a storage keeps the first (longest) lifetime it gets.
+  const order = [...survivors].sort((a, b) => lifetimeRank(a[1]) - lifetimeRank(b[1]));
+  for (const [root, dest] of order) {
+    const stack = [root];
+    while (stack.length > 0) {
+      const t = stack.pop()!;
+      if (seen.has(t)) continue;
+      seen.add(t);
+      if (!destination.has(t.storage)) destination.set(t.storage, dest);
+      const node = t.gradFn;
+      if (node && !node.freed) for (const input of node.inputs) stack.push(input);
+    }
+  }
+  for (const t of seen) {
+    const b = t.storage.backend;
+    if (!b.evaluate) continue;
+    try {
+      b.evaluate(t);
+    } catch {
+      // A survivor the user disposed: nothing to compute, nothing it reads matters.
+    }
+  }
+  return destination;
+}
+
+function close(scope: Scope, returned: readonly Tensor[]): void {
+  current = scope.parent;
+  const survivors: (readonly [Tensor, Scope | null])[] = returned.map((t) => [t, scope.parent] as const);
+  for (const t of scope.survivors) {
+    const owner = owners.get(t.storage) ?? null;
+    // A tensor that escaped and was handed back later (a gradient set, then cleared) is a temporary again.
+    if (owner !== scope) survivors.push([t, owner]);
+  }
+  const needed = protect(survivors);
+  for (const s of [...scope.owned]) {
+    if (needed.has(s)) moveTo(s, needed.get(s)!);
+    else {
+      owners.delete(s);
+      s.backend.dispose(s, true);
+    }
+  }
+  scope.owned.clear();
+}
+
+/**
+ * Runs `fn` in a memory scope (TF.js's `tf.tidy`; PyTorch has no equivalent) and frees
+ * the device memory of every tensor created inside it when it returns, except:
+ *
+ * - the tensors it returns — a tensor, or tensors inside arrays, Maps and plain
+ *   objects — which belong to the enclosing scope (or to the caller);
+ * - tensors passed to {@link keep};
+ * - gradients stored on leaves made outside the scope (`p.grad` after `backward()`),
+ *   parameters and buffers updated in place (`assign_`, an optimiser step) and
+ *   optimiser state;
+ * - every tensor a surviving tensor's live autograd graph needs: a loss returned from
+ *   a scope can still be back-propagated outside it (its graph's memory then belongs
+ *   to the enclosing scope). The recommended step calls `backward()` and the
+ *   optimiser inside the scope, which frees the graph there and then.
+ *
+ * Tensors created before the scope (parameters, data) are never freed by it, nor are
+ * views of them made inside it. A gradient replaced or cleared inside the scope
+ * (`zeroGrad()`, accumulation) and a parameter's storage replaced by an in-place
+ * update are freed when it ends; so a tensor sharing such memory taken earlier
+ * (`p.detach()`) cannot be read afterwards (a copy — `p.clone()` — can). Reading a freed
+ * tensor throws a BackendError on device backends (the JS reference backend's arrays
+ * are left to the garbage collector). Scopes nest; `fn` must be synchronous, and if it
+ * throws, the scope's tensors are freed and the error propagates.
+ *
+ * ```ts
+ * for (let step = 0; step < steps; step++) {
+ *   const loss = tidy(() => {
+ *     opt.zeroGrad();
+ *     const l = crossEntropy(model.forward(x), y);
+ *     l.backward();
+ *     opt.step();
+ *     return l.item();
+ *   });
+ * }
+ * ```
+ */
+export function tidy<T>(fn: () => T): T {
+  return runScope('tidy', fn, true);
+}
+
+/**
+ * @internal the scope of an optimiser step: {@link tidy}, except that a storage
+ * replaced in place (`assign_`) is freed by the enclosing scope rather than this one,
+ * so a step alone never frees memory the caller may still view (`p.detach()`).
+ */
+export function tidyUpdates<T>(fn: () => T): T {
+  return runScope('tidyUpdates', fn, false);
+}
+
+/** The declared arguments of tidy and tidyUpdates (checked by runScope before a scope opens). */
+const SCOPE_ARGS: readonly ArgSpec[] = [['fn', fnSpec()]];
+declare('tidy', SCOPE_ARGS, tidy);
+declare('tidyUpdates', SCOPE_ARGS, tidyUpdates);
+
+function runScope<T>(name: string, fn: () => T, holdsReplaced: boolean): T {
+  validateArgs(name, SCOPE_ARGS, [fn]);
+  const scope = new Scope(current, holdsReplaced);
+  current = scope;
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    close(scope, []);
+    throw e;
+  }
+  if (result instanceof Promise || (typeof result === 'object' && result !== null && typeof (result as { then?: unknown }).then === 'function')) {
+    close(scope, []);
+    throw new ValueError(`${name}: argument 'fn' returned a Promise; a memory scope must be synchronous (await outside it, or read values with dataSync()/item() inside)`);
+  }
+  const returned: Tensor[] = [];
+  tensorsIn(result, returned);
+  close(scope, returned);
+  return result;
+}
