@@ -26,6 +26,20 @@ function copyOf(t: Tensor): Tensor {
 }
 
 /**
+ * Each module's buffers (BatchNorm's running statistics, …), kept outside the instance so
+ * that field discovery (parameters, children) never sees them. `null` marks a registered
+ * buffer that is currently absent (PyTorch's `register_buffer(name, None)`).
+ */
+const BUFFERS = new WeakMap<Module, Map<string, Tensor | null>>();
+
+/**
+ * @internal Parameter fields that `functionalCall` has replaced for the length of one
+ * call: module → field path (`weight`, `items.0`) → the Parameter the field holds
+ * otherwise, so that `parameters()` and `stateDict()` keep listing the module's own.
+ */
+export const SUBSTITUTED_PARAMETERS = new WeakMap<Module, Map<string, Parameter>>();
+
+/**
  * Base class of layers and losses, like `torch.nn.Module`. Parameters and sub-modules
  * assigned to fields (or held in arrays) are discovered automatically, in field
  * order, so `namedParameters()` gives PyTorch-style dotted names (`fc1.weight`,
@@ -78,11 +92,15 @@ export abstract class Module {
   /** This module's own parameters (not its children's), in field order. */
   protected ownParameters(): [string, Parameter][] {
     const out: [string, Parameter][] = [];
+    const substituted = SUBSTITUTED_PARAMETERS.get(this);
     for (const [key, value] of Object.entries(this)) {
-      if (value instanceof Parameter) out.push([key, value]);
+      const original = substituted?.get(key);
+      if (original) out.push([key, original]);
+      else if (value instanceof Parameter) out.push([key, value]);
       else if (Array.isArray(value)) {
         value.forEach((v: unknown, i) => {
-          if (v instanceof Parameter) out.push([`${key}.${i}`, v]);
+          const p = substituted?.get(`${key}.${i}`) ?? v;
+          if (p instanceof Parameter) out.push([`${key}.${i}`, p]);
         });
       }
     }
@@ -111,6 +129,57 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /**
+   * Registers a buffer: state that is not a parameter but belongs in the state dict
+   * (`torch.nn.Module.register_buffer`), such as BatchNorm's `running_mean`. `name` is
+   * the state-dict name (PyTorch's, so checkpoints line up); `null` registers an absent
+   * buffer. Registering a name again replaces the tensor.
+   */
+  registerBuffer(name: string, tensor: Tensor | null): void {
+    if (typeof name !== 'string' || name === '' || name.includes('.')) {
+      throw new ValueError(`registerBuffer: argument 'name' expected a non-empty string without '.', got ${String(name)}`);
+    }
+    if (tensor !== null && !(tensor instanceof Tensor)) {
+      throw new ValueError(`registerBuffer: argument 'tensor' expected a Tensor or null, got ${String(tensor)}`);
+    }
+    let own = BUFFERS.get(this);
+    if (!own) BUFFERS.set(this, (own = new Map()));
+    own.set(name, tensor);
+  }
+
+  /** The buffer registered under `name` (null when absent or never registered). */
+  getBuffer(name: string): Tensor | null {
+    return BUFFERS.get(this)?.get(name) ?? null;
+  }
+
+  /** Every non-null buffer with its dotted name, module by module as `namedModules()`. */
+  namedBuffers(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [name, m] of this.namedModules(prefix)) {
+      for (const [k, b] of BUFFERS.get(m) ?? []) if (b !== null) out.push([name ? `${name}.${k}` : k, b]);
+    }
+    return out;
+  }
+
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, b]) => b);
+  }
+
+  /** Parameters and buffers for the state dict, module by module (own parameters, own buffers), as PyTorch orders them. */
+  private namedState(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
+    for (const [name, m] of this.namedModules()) {
+      const own: [string, Tensor][] = [...m.ownParameters(), ...[...(BUFFERS.get(m) ?? [])].filter((e): e is [string, Tensor] => e[1] !== null)];
+      for (const [k, t] of own) {
+        if (seen.has(t)) continue;
+        seen.add(t);
+        out.push([name ? `${name}.${k}` : k, t]);
+      }
+    }
+    return out;
+  }
+
   /** Switches training mode (Dropout, …) on this module and every descendant. */
   train(mode = true): this {
     for (const m of this.modules()) m.training = mode;
@@ -128,18 +197,19 @@ export abstract class Module {
   }
 
   /**
-   * Copies of every parameter (own storage, outside the graph), keyed by dotted name.
+   * Copies of every parameter and buffer (own storage, outside the graph), keyed by
+   * dotted name (buffers under their registered, PyTorch, names: `bn.running_mean`).
    * Unlike PyTorch these are snapshots: training afterwards does not change them, so
    * `best = model.stateDict()` is safe without a deep copy.
    */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    for (const [k, p] of this.namedParameters()) out[k] = copyOf(p);
+    for (const [k, p] of this.namedState()) out[k] = copyOf(p);
     return out;
   }
 
   /**
-   * Loads parameters by name (values are copied and cast to each parameter's dtype).
+   * Loads parameters and buffers by name (values are copied and cast to each one's dtype).
    * Every problem is checked before any parameter changes: missing and unexpected
    * names throw a `ValueError` listing them all (and any mis-shaped entries too); a
    * state whose names all match but with mis-shaped entries throws a `ShapeError`
@@ -151,7 +221,7 @@ export abstract class Module {
     if (state === null || typeof state !== 'object') {
       throw new ValueError(`loadStateDict: argument 'state' expected an object of Tensors keyed by parameter name, got ${String(state)}`);
     }
-    const params = new Map(this.namedParameters());
+    const params = new Map(this.namedState());
     const missingKeys = [...params.keys()].filter((k) => !hasOwn(state, k));
     const unexpectedKeys = Object.keys(state).filter((k) => !params.has(k));
     const notTensors = Object.keys(state).filter((k) => params.has(k) && !(state[k] instanceof Tensor));
@@ -177,6 +247,40 @@ export abstract class Module {
       for (const [k, p] of params) if (hasOwn(state, k)) p.assign_(copyOf(state[k]!).to(p.dtype));
     });
     return { missingKeys: strict ? [] : missingKeys, unexpectedKeys: strict ? [] : unexpectedKeys };
+  }
+
+  /**
+   * The module's own settings for its printed form, like PyTorch's `extra_repr`
+   * (`inFeatures=784, outFeatures=256, bias=true`); '' by default. Override it in a
+   * subclass to show its options.
+   */
+  extraRepr(): string {
+    return '';
+  }
+
+  /**
+   * The module tree as PyTorch prints it: `Name(extraRepr)` for a leaf, and for a
+   * container each child on its own line as `(name): child`, indented by two spaces.
+   * A module reached again inside itself prints as `Name(…)`.
+   */
+  toString(): string {
+    const render = (m: Module, path: Set<Module>): string => {
+      const name = m.constructor.name;
+      if (path.has(m)) return `${name}(…)`;
+      path.add(m);
+      const lines = m.extraRepr() ? m.extraRepr().split('\n') : [];
+      for (const [k, c] of m.namedChildren()) lines.push(`(${k}): ${render(c, path)}`);
+      path.delete(m);
+      const children = m.namedChildren().length > 0;
+      if (!children && lines.length <= 1) return `${name}(${lines[0] ?? ''})`;
+      return `${name}(\n${lines.map((l) => `  ${l.replace(/\n/g, '\n  ')}`).join('\n')}\n)`;
+    };
+    return render(this, new Set());
+  }
+
+  /** Node's `console.log(model)` / `util.inspect` shows the same tree as `toString()`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   abstract forward(...args: Tensor[]): Tensor;

@@ -1,6 +1,6 @@
 import { Tensor, ValueError, noGrad, sigmoid, tensor, type FloatDType } from '@tsgrad/tensor';
 import { Parameter } from '../module.js';
-import type { ScalarLike } from './validate.js';
+import { checkConstructionScalar as checkFixedScalar, type ScalarLike } from './validate.js';
 
 /**
  * A loss coefficient that the loss module learns: value = min + (max − min)·σ(θ), with
@@ -35,7 +35,8 @@ export class ModuleScalar {
 
   constructor(fn: string, arg: string, option: ScalarOption, lowest = -Infinity) {
     if (!isSpec(option)) {
-      this.fixed = option;
+      // Checked here, at construction, not at the first forward.
+      this.fixed = checkFixedScalar(fn, arg, option, lowest);
       return;
     }
     const known = ['init', 'trainable', 'min', 'max', 'dtype'];
@@ -61,9 +62,13 @@ export class ModuleScalar {
     this.range = max - min;
   }
 
-  /** The coefficient to pass to the functional loss (a graph tensor when trainable). */
-  value(): ScalarLike {
-    return this.theta ? sigmoid(this.theta).mul(this.range).add(this.min) : this.fixed;
+  /**
+   * The coefficient to pass to the functional loss (a graph tensor when trainable).
+   * `theta` is the θ to map, by default the own one; the owning module passes what its
+   * field holds, so `functionalCall(loss, { gammaTheta: t }, …)` reaches γ.
+   */
+  value(theta: Tensor | null = this.theta): ScalarLike {
+    return this.theta && theta ? sigmoid(theta).mul(this.range).add(this.min) : this.fixed;
   }
 
   /** The current value as a number. */

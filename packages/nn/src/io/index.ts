@@ -1,0 +1,5 @@
+export {
+  serializeSafetensors, deserializeSafetensors, parseSafetensorsHeader,
+  type SafetensorsHeader, type SafetensorsTensorInfo,
+} from './safetensors.js';
+export { saveSafetensors, loadSafetensors } from './safetensors-file.js';
