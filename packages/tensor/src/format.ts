@@ -1,6 +1,7 @@
 import type { DType, TypedArray } from './dtype.js';
 import { checked } from './validate/checked.js';
-import { tensor as tensorSpec } from './validate/spec.js';
+import { ValueError } from './errors.js';
+import { fail, isTensor, type Spec } from './validate/spec.js';
 
 /*
  * PyTorch's tensor repr (torch/_tensor_str.py) rebuilt from its rules, for String(t),
@@ -246,6 +247,24 @@ function gradFnName(op: string): string {
   return `${op[0]!.toUpperCase()}${op.slice(1)}Backward`;
 }
 
+const DTYPES: readonly unknown[] = ['float32', 'float64', 'int32', 'bool'];
+
+/** A Tensor, or an object with its fields (see Formattable): a shape of non-negative integers, a dtype name, dataSync. */
+function formattable(): Spec {
+  const expected = 'a Tensor (or an object with shape, dtype, requiresGrad, gradFn and dataSync)';
+  return {
+    expected,
+    check: (v) => {
+      if (isTensor(v)) return null;
+      if (v === null || typeof v !== 'object') return fail(ValueError, expected, v);
+      const t = v as Partial<Record<keyof Formattable, unknown>>;
+      const shapeOk = Array.isArray(t.shape) && t.shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0);
+      const gradFnOk = t.gradFn === null || t.gradFn === undefined || (typeof t.gradFn === 'object' && typeof (t.gradFn as { op?: unknown }).op === 'string');
+      return shapeOk && DTYPES.includes(t.dtype) && typeof t.dataSync === 'function' && gradFnOk ? null : fail(ValueError, expected, v);
+    },
+  };
+}
+
 /** @internal formatTensor without the argument check (Tensor.toString calls it with `this`). */
 export function formatTensorImpl(t: Formattable): string {
   const shape = t.shape;
@@ -278,6 +297,6 @@ export function formatTensorImpl(t: Formattable): string {
 /**
  * PyTorch's repr of a tensor (see the notes at the top of this file): what `String(t)`,
  * `t.toString()` and `console.log` in Node show.
- * @throws DTypeError if `t` is not a Tensor.
+ * @throws ValueError if `t` is neither a Tensor nor an object with a Tensor's fields.
  */
-export const formatTensor: (t: Formattable) => string = checked('formatTensor', [['tensor', tensorSpec()]], formatTensorImpl);
+export const formatTensor: (t: Formattable) => string = checked('formatTensor', [['tensor', formattable()]], formatTensorImpl);

@@ -132,7 +132,7 @@ describe('tidy', () => {
     })).toThrow(/tidy: argument 'fn' returned a Promise; a memory scope must be synchronous/);
     expect(freed(made!)).toBe(true);
     expect(() => tidy(null as unknown as () => void)).toThrow(ValueError);
-    expect(() => tidy(3 as unknown as () => void)).toThrow(/tidy: argument 'fn' expected a function, got number/);
+    expect(() => tidy(3 as unknown as () => void)).toThrow(/tidy: argument 'fn' expected a function, got 3/);
   });
 });
 

@@ -218,5 +218,32 @@ describe('scheduler state, composition and errors', () => {
     expect(() => new CosineAnnealingLR(sgd(), 10, { eta_min: 0 } as never)).toThrow(/unknown option 'eta_min'/);
     expect(() => new LinearLR(sgd(), { startFactor: 0 })).toThrow(/startFactor/);
     expect(() => new LinearLR(sgd(), { endFactor: 1.5 })).toThrow(/endFactor/);
+    const duck = { paramGroups: [{ lr: 0.1 }], defaults: {} };
+    expect(() => new ExponentialLR(duck as never, 0.9)).toThrow(/ExponentialLR: argument 'optimizer' expected an Optimizer/);
+    expect(duck.paramGroups[0]!.lr).toBe(0.1);
+  });
+  it('a rejected constructor records nothing: a later scheduler takes the lr of its own time as the initial lr', () => {
+    const opt = sgd([0.1]);
+    expect(() => new StepLR(opt, 0)).toThrow(ValueError);
+    expect(() => new OneCycleLR(opt, 1, { totalSteps: 10, pctStart: 2 })).toThrow(ValueError);
+    opt.paramGroups[0]!.lr = 0.4;
+    expect(new ExponentialLR(opt, 0.5).baseLrs).toEqual([0.4]);
+    expect(new StepLR(opt, 2).baseLrs).toEqual([0.4]);
+  });
+  it('step(epoch) is an error, not silently ignored', () => {
+    const s = new StepLR(sgd([0.1]), 1);
+    expect(() => (s.step as (e: number) => void)(5)).toThrow(/StepLR.step: expected no arguments/);
+    expect(s.lastEpoch).toBe(0);
+  });
+  it('loadStateDict checks every entry against the field it replaces before writing any', () => {
+    const s = new CosineAnnealingLR(sgd([0.1, 0.2]), 8);
+    const good = s.stateDict();
+    for (const bad of [{ lastEpoch: '3' }, { lastEpoch: 1.5 }, { lastEpoch: -1 }, { baseLrs: [0.1] }, { baseLrs: [0.1, Number.NaN] }, { tMax: null }, { schedulerName: 'StepLR' }]) {
+      expect(() => s.loadStateDict({ ...good, etaMin: 0.5, ...bad }), JSON.stringify(bad)).toThrow(/CosineAnnealingLR.loadStateDict: argument 'state'/);
+      expect(s.etaMin).toBe(0);
+    }
+    const m = new MultiStepLR(sgd(), [3]);
+    m.loadStateDict({ ...m.stateDict(), milestones: [1, 2, 2] });
+    expect(m.milestones).toEqual([1, 2, 2]);
   });
 });

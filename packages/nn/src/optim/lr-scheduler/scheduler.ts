@@ -3,8 +3,9 @@ import { Optimizer } from '../optimizer.js';
 
 /**
  * What a scheduler needs of an optimiser: parameter groups with a learning rate (and, for
- * `OneCycleLR` with `cycleMomentum`, a `momentum` or `betas` option). Every tsgrad
- * optimiser qualifies.
+ * `OneCycleLR` with `cycleMomentum`, a `momentum` or `betas` option). The constructors
+ * require a tsgrad `Optimizer` (SGD, Adam, AdamW, RMSprop, Adagrad or a subclass): an
+ * object that merely looks like one is a ValueError.
  */
 export interface SchedulableOptimizer {
   readonly paramGroups: readonly { lr: number }[];
