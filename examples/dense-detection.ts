@@ -11,13 +11,14 @@
 import { Adam, binaryCrossEntropyWithLogits, init, Linear, ReLU, Sequential, sigmoidFocalLoss, type Module } from '@tsgrad/nn';
 import { manualSeed, noGrad, tensor, type Tensor } from '@tsgrad/tensor';
 import { averagePrecision, precisionRecallCurve } from './lib/average-precision.js';
-import { selectBackend } from './lib/backend.js';
+import { activeBackendName, selectBackend } from './lib/backend.js';
 import { takeRows } from './lib/batches.js';
 import { precisionRecallChart } from './lib/charts/precision-recall.js';
 import { stackedSharesChart } from './lib/charts/stacked-shares.js';
 import { trainingCurvesChart } from './lib/charts/training-curves.js';
 import { choiceListFlag, integerFlag, numberFlag } from './lib/cli.js';
 import { classPrototypes, generateAnchors, type AnchorSet } from './lib/anchor-data.js';
+import { checkpointFlags, checkSavePath, readCheckpoint, saveCheckpoints, withCheckpoint } from './lib/checkpoint.js';
 import { commonFlags } from './lib/common-flags.js';
 import { fit, type EpochRecord } from './lib/fit.js';
 import { EASY_NEGATIVE_P, lossSpread, type LossSpread } from './lib/loss-spread.js';
@@ -56,6 +57,7 @@ const program = {
     alpha: numberFlag('sigmoidFocalLoss α (weight of positives; a negative value disables it)', 0.25, { greaterThan: -1, max: 1 }),
     gamma: numberFlag('sigmoidFocalLoss γ', 2, { min: 0, max: 10 }),
     prior: numberFlag('Initial foreground probability π: final bias = −log((1−π)/π), as RetinaNet', 0.01, { greaterThan: 0, max: 0.5 }),
+    ...checkpointFlags(),
   },
   epilog: [
     'Examples:',
@@ -80,6 +82,7 @@ interface DetectionRun {
 runMain(program, async (args) => {
   const outDir = checkOutDir(args.out ?? defaultOutDir(NAME));
   const backend = await selectBackend(args.backend);
+  checkSavePath(args.save);
   const started = performance.now();
 
   const rng = new SeededRandom(args.seed);
@@ -111,13 +114,14 @@ runMain(program, async (args) => {
     },
   };
 
-  const makeHead = (): Module => {
+  const freshHead = (): Module => {
     manualSeed(args.seed);
     const last = new Linear(args.hidden, CLASSES);
     // RetinaNet's prior: every pair starts at p = π, so the first steps are not swamped by background.
     if (last.bias) init.constant(last.bias, -Math.log((1 - args.prior) / args.prior));
     return new Sequential(new Linear(FEATURES, args.hidden), new ReLU(), last);
   };
+  const makeHead = withCheckpoint(freshHead, readCheckpoint(args.load, freshHead));
 
   // Rankings (AP) use the logits themselves: sigmoid is monotone, and float32
   // probabilities would saturate at 1 and create false ties among confident anchors.
@@ -151,8 +155,10 @@ runMain(program, async (args) => {
 
   createOutDir(outDir);
   const runs: DetectionRun[] = [];
+  const heads: { loss: LossName; model: Module }[] = [];
   for (const loss of args.loss) {
     const head = makeHead();
+    heads.push({ loss, model: head });
     const optimizer = new Adam(head.parameters(), { lr: args.lr });
     const fn = lossFns[loss];
     const result = fit({
@@ -193,6 +199,8 @@ runMain(program, async (args) => {
       seconds: result.seconds,
     });
   }
+
+  saveCheckpoints(args.save, heads, { example: NAME, architecture: `Sequential(Linear(${FEATURES}, ${args.hidden}), ReLU, Linear(${args.hidden}, ${CLASSES}))`, seed: String(args.seed) });
 
   // The all-background baseline: one constant score for every pair, so AP = positive rate.
   const baselineAp = Array.from({ length: CLASSES }, (_, k) => averagePrecision(new Float32Array(test.kind.length), Array.from(test.kind, (_, a) => test.targets[a * CLASSES + k]!)));
@@ -262,7 +270,7 @@ runMain(program, async (args) => {
     example: NAME,
     command,
     config: {
-      losses: args.loss, epochs: args.epochs, batchSizeImages: args.batchSize, lr: args.lr, seed: args.seed, backend: args.backend,
+      losses: args.loss, epochs: args.epochs, batchSizeImages: args.batchSize, lr: args.lr, seed: args.seed, backend: activeBackendName(),
       hidden: args.hidden, alpha: args.alpha, gamma: args.gamma, prior: args.prior,
       model: `Sequential(Linear(${FEATURES}, ${args.hidden}), ReLU, Linear(${args.hidden}, ${CLASSES})), final bias −log((1−π)/π)`,
       normalisation: 'summed loss ÷ number of positive pairs in the batch (RetinaNet)',

@@ -8,6 +8,7 @@ import { longTailSplit } from '../examples/lib/long-tail-split.js';
 import { lossSpread } from '../examples/lib/loss-spread.js';
 import { SeededRandom } from '../examples/lib/rng.js';
 import { formatTable, markdownTable } from '../examples/lib/table.js';
+import { carveValidation } from '../examples/lib/validation-split.js';
 
 describe('classification metrics', () => {
   it('match hand-computed precision, recall, F1, macro-F1 and balanced accuracy', () => {
@@ -137,5 +138,55 @@ describe('selectBackend', () => {
   it('selects the cpu backend', async () => {
     const { selectBackend } = await import('../examples/lib/backend.js');
     expect(await selectBackend('cpu')).toMatch(/^cpu/);
+  });
+
+  it('auto keeps the backend the library picked and says why; wasm and cpu are selected by name', async () => {
+    const { activeBackendName, selectBackend } = await import('../examples/lib/backend.js');
+    const { backendInfo, setBackend } = await import('@tsgrad/tensor');
+    const before = backendInfo().backend;
+    try {
+      const auto = await selectBackend('auto');
+      expect(activeBackendName()).toBe(before);
+      expect(auto.startsWith(`${before} (`)).toBe(true);
+      expect(auto).toContain(`reason=${backendInfo().reason}`);
+      expect(await selectBackend('wasm')).toMatch(/^wasm \(mode=wasm-(relaxed-)?simd, .*reason=setBackend\('wasm'\)\)$/);
+      expect(activeBackendName()).toBe('wasm');
+      expect(await selectBackend('cpu')).toMatch(/^cpu \(mode=js, .*reason=setBackend\('cpu'\)\)$/);
+      expect(await selectBackend('auto')).toMatch(/^cpu /); // auto never overrides an explicit choice
+    } finally {
+      setBackend(before);
+    }
+  });
+
+  it('auto with TSGRAD_BACKEND=gpu loads the gpu package first, and says so when it is missing', async () => {
+    const { selectBackend } = await import('../examples/lib/backend.js');
+    const missing = Object.assign(new Error("Cannot find package '@tsgrad/gpu' imported from x.ts"), { code: 'ERR_MODULE_NOT_FOUND' });
+    const saved = process.env['TSGRAD_BACKEND'];
+    process.env['TSGRAD_BACKEND'] = 'gpu';
+    try {
+      await expect(selectBackend('auto', () => Promise.reject(missing))).rejects.toThrow(
+        new UsageError('--backend auto (TSGRAD_BACKEND=gpu): the gpu backend is not installed (package @tsgrad/gpu not found); install it or use --backend cpu'),
+      );
+    } finally {
+      if (saved === undefined) delete process.env['TSGRAD_BACKEND'];
+      else process.env['TSGRAD_BACKEND'] = saved;
+    }
+  });
+});
+
+describe('carveValidation', () => {
+  it('takes the same number of every class out of the training set, at most a third of the rarest, disjoint from the rest', () => {
+    const counts = [30, 30, 10];
+    const y = Int32Array.from(counts.flatMap((n, c) => Array.from({ length: n }, () => c)));
+    const x = Float32Array.from({ length: y.length * 2 }, (_, i) => i); // row i holds (2i, 2i + 1)
+    const split = carveValidation({ x, y }, 2, 3, 5, new SeededRandom(3));
+    expect(split.perClass).toBe(3); // floor(10 / 3), below the 5 asked for
+    expect(Array.from({ length: 3 }, (_, c) => split.val.y.filter((v) => v === c).length)).toEqual([3, 3, 3]);
+    expect(split.train.y.length).toBe(70 - 9);
+    const rowsOf = (s: { x: Float32Array }) => Array.from({ length: s.x.length / 2 }, (_, i) => s.x[2 * i]! / 2);
+    const valRows = rowsOf(split.val), trainRows = rowsOf(split.train);
+    expect(new Set([...valRows, ...trainRows]).size).toBe(70);
+    valRows.forEach((r, i) => expect(split.val.y[i]).toBe(y[r]));
+    expect(carveValidation({ x, y }, 2, 3, 5, new SeededRandom(3)).val).toEqual(split.val);
   });
 });

@@ -55,7 +55,11 @@ export async function writeClassificationOutputs(o: ClassificationOutputs): Prom
       const every = Math.ceil(r.history.length / 10);
       const shown = r.history.filter((h, i) => (i + 1) % every === 0 || i === r.history.length - 1);
       const values = shown.map((h) => `${(h['gamma'] ?? NaN).toFixed(2)} (epoch ${h.epoch})`);
-      return `${r.label}: γ ${r.gammaTrajectory[0]!.gamma.toFixed(2)} (start) → ${values.join(' → ')}; bounds [${o.gamma.min}, ${o.gamma.max}]`;
+      const bounds = r.gammaBounds ?? o.gamma;
+      const cost = r.tuning
+        ? `; tuned every ${r.tuning.every} steps on ${r.tuning.valExamples} validation examples: ${r.tuning.hyperSteps} hyper-steps of ${r.tuning.meanHyperStepMs.toFixed(1)} ms = ${r.tuning.hyperStepCost.toFixed(1)}× a plain step (${r.tuning.meanModelStepMs.toFixed(1)} ms), +${(100 * r.tuning.overhead).toFixed(0)} % training time`
+        : '';
+      return `${r.label}: γ ${r.gammaTrajectory[0]!.gamma.toFixed(2)} (start) → ${values.join(' → ')}; bounds [${bounds.min}, ${bounds.max}]${cost}`;
     });
   const wallSeconds = (performance.now() - o.started) / 1000;
   const command = commandLine(`examples/${o.example}.ts`);
@@ -73,7 +77,17 @@ export async function writeClassificationOutputs(o: ClassificationOutputs): Prom
       macroF1: o.baseline.test.macroF1,
     },
     results: o.runs.map((r) => runJson(r, o.classNames)),
-    timing: { backend: o.backend, wallSeconds, trainSeconds: Object.fromEntries(o.runs.map((r) => [r.loss, r.seconds])) },
+    timing: {
+      backend: o.backend, wallSeconds, trainSeconds: Object.fromEntries(o.runs.map((r) => [r.loss, r.seconds])),
+      ...(o.runs.some((r) => r.tuning)
+        ? {
+            tuning: Object.fromEntries(o.runs.flatMap((r) => (r.tuning ? [[r.loss, {
+              meanModelStepMs: r.tuning.meanModelStepMs, meanHyperStepMs: r.tuning.meanHyperStepMs,
+              hyperStepCost: r.tuning.hyperStepCost, overhead: r.tuning.overhead,
+            }]] : []))),
+          }
+        : {}),
+    },
     files: ['metrics.json', 'report.md', ...images.flatMap((i) => [`${i.name}.svg`, `${i.name}.png`])],
   });
 
@@ -104,7 +118,7 @@ export async function writeClassificationOutputs(o: ClassificationOutputs): Prom
     '',
     markdownTable(f1.columns, f1.rows),
     '',
-    ...(gammaLines.length ? ['## Trainable γ', '', ...gammaLines.map((l) => `- ${l}`), ''] : []),
+    ...(gammaLines.length ? ['## Trainable and tuned γ', '', ...gammaLines.map((l) => `- ${l}`), ''] : []),
     '## Losses',
     '',
     ...o.runs.map((r) => `- **${r.label}**: ${r.description}`),

@@ -114,13 +114,15 @@ export function classificationCharts(runs: readonly ClassifierRun[], classNames:
   ];
   const trainable = runs.filter((r) => r.gammaTrajectory.length > 0);
   if (trainable.length) {
+    const lo = Math.min(...trainable.map((r) => r.gammaBounds?.min ?? gamma.min));
+    const hi = Math.max(...trainable.map((r) => r.gammaBounds?.max ?? gamma.max));
     charts.push({
       name: 'gamma-trajectory',
-      caption: `The trainable γ of Dual Focal loss after every optimiser step (init ${gamma.gamma}, bounds [${gamma.min}, ${gamma.max}]).`,
+      caption: `The trainable (or tuned) γ after every optimiser step (init ${gamma.gamma}, bounds [${lo}, ${hi}]).`,
       spec: gammaTrajectoryChart(
         trainable.flatMap((r) => r.gammaTrajectory.map((p) => ({ series: r.label, step: p.step, gamma: p.gamma }))),
-        { min: gamma.min, max: gamma.max, init: gamma.gamma },
-        { title: 'Trainable γ of Dual Focal loss during training', subtitle: context },
+        { min: lo, max: hi, init: gamma.gamma },
+        { title: 'Trainable and tuned γ during training', subtitle: context },
       ),
     });
   }
@@ -142,6 +144,9 @@ export function runJson(r: ClassifierRun, classNames: readonly string[]) {
     },
     history: r.history,
     gammaTrajectory: r.gammaTrajectory,
+    gammaBounds: r.gammaBounds,
+    // Timings of the tuner go under metrics.json's `timing`, so this stays the same for a seed.
+    tuning: r.tuning ? { every: r.tuning.every, valExamples: r.tuning.valExamples, hyperSteps: r.tuning.hyperSteps } : null,
     steps: r.steps,
   };
 }
