@@ -14,7 +14,7 @@ import type { BenchResults, CellResult, ColumnInfo, RowResult } from './lib/resu
 import { evaluateTargets } from './lib/targets.js';
 import { FULL, QUICK, measure, type TimingOptions } from './lib/timing.js';
 import type { Column, Workload } from './lib/types.js';
-import { BASELINE_COLUMN, COLUMNS } from './peers/columns.js';
+import { BASELINE_COLUMN, COLUMNS, setTsgradThreads } from './peers/columns.js';
 import { packageVersion } from './peers/versions.js';
 import { WORKLOADS } from './workloads/index.js';
 
@@ -93,6 +93,7 @@ async function main(): Promise<number> {
   }
   const started = performance.now();
   const loadStart = loadAverage();
+  setTsgradThreads(opts.threads);
   const timing = opts.quick ? QUICK : FULL;
   const workloads = selectWorkloads(opts);
   if (workloads.length === 0) throw new Error(`bench: no workload matches --only ${opts.only.join(',')}`);

@@ -2,7 +2,7 @@
  * The table's columns, left to right. Each is a library on one backend; the
  * implementations live with the workloads and are picked by `library`.
  */
-import { backendInfo, setBackend } from '@tsgrad/tensor';
+import { backendInfo, setBackend, setNumThreads } from '@tsgrad/tensor';
 import type { Column } from '../lib/types.js';
 import { describeTfBackend, useTfBackend } from './tfjs.js';
 import { describeJax, initJax } from './jax.js';
@@ -21,6 +21,12 @@ async function attempt(init: () => Promise<void>): Promise<{ ok: true } | { ok: 
  * implementations; `activate` selects the backend before an implementation builds its
  * tensors (tensors live on the backend active when they are created).
  */
+let tsgradThreads = 1;
+/** Threads of the tsgrad columns (`--threads`; 1 = single-threaded, like every peer). */
+export function setTsgradThreads(n: number): void {
+  tsgradThreads = n;
+}
+
 function tsgradColumn(id: string, backendName: 'wasm' | 'cpu'): Column {
   // backendInfo() describes whichever backend is active *now*; run.ts refreshes every
   // description after all columns' init(), when the last tsgrad column initialised is
@@ -28,6 +34,7 @@ function tsgradColumn(id: string, backendName: 'wasm' | 'cpu'): Column {
   let description = `@tsgrad/tensor ${backendName} backend`;
   const select = (): void => {
     setBackend(backendName);
+    setNumThreads(tsgradThreads);
     const { backend, ...rest } = backendInfo();
     const extra = Object.entries(rest).map(([k, v]) => `${k}=${String(v)}`).join(', ');
     description = `@tsgrad/tensor ${backend} backend${extra ? ` (${extra})` : ''}`;
