@@ -49,8 +49,23 @@ function lifetimeRank(owner: Scope | null): number {
   return owner ? owner.depth : 0;
 }
 
-/** Which scope frees a storage; null: nobody (the user's). */
-const owners = new WeakMap<Storage, Scope | null>();
+/**
+ * Which scope frees a storage; null: nobody (the user's); undefined: not seen yet. Kept
+ * on the storage object itself: a WeakMap entry for every tensor made slowed every op
+ * and lengthened every garbage collection (ephemerons), scope or no scope.
+ */
+const OWNER = Symbol('tsgrad.scopeOwner');
+type Owned = Storage & { [OWNER]?: Scope | null };
+const owners = {
+  get: (s: Storage): Scope | null | undefined => (s as Owned)[OWNER],
+  has: (s: Storage): boolean => (s as Owned)[OWNER] !== undefined,
+  set: (s: Storage, owner: Scope | null): void => {
+    (s as Owned)[OWNER] = owner;
+  },
+  delete: (s: Storage): void => {
+    (s as Owned)[OWNER] = undefined;
+  },
+};
 let current: Scope | null = null;
 
 function moveTo(storage: Storage, to: Scope | null): void {

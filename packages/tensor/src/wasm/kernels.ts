@@ -1,3 +1,4 @@
+import { fillBytes, fillWords, wordOf } from './fill.js';
 import type { ReduceOp } from '../backend.js';
 import type { DType } from '../dtype.js';
 import type { FunctionBuilder, Local, ModuleBuilder, ValType } from './builder.js';
@@ -356,12 +357,10 @@ export function runReduce(rt: WasmRuntime, plan: Plan, root: Expr, nReduced: num
     exprKey(root, keyClass);
   if (cols) {
     // Accumulate straight into the output (and the scratch sum): start at the identity.
-    const h = rt.heap;
     const id = identity(op, isF(root.dtype));
-    if (target.outDtype === 'float32') h.f32.fill(id, target.ptr >> 2, (target.ptr >> 2) + nOut);
-    else if (target.outDtype === 'int32') h.i32.fill(id, target.ptr >> 2, (target.ptr >> 2) + nOut);
-    else h.u8.fill(op === 'max' ? 0 : op === 'min' ? 1 : 0, target.ptr, target.ptr + nOut);
-    if (scratch) h.f32.fill(0, scratch >> 2, (scratch >> 2) + nOut);
+    if (target.outDtype === 'float32' || target.outDtype === 'int32') fillWords(rt, target.ptr, nOut, wordOf(target.outDtype, id));
+    else fillBytes(rt, target.ptr, nOut, op === 'max' ? 0 : op === 'min' ? 1 : 0);
+    if (scratch) fillWords(rt, scratch, nOut, 0);
   }
   const build = (m: ModuleBuilder) => m.func('run', b.paramTypes, [], (f, ps) => {
     const fr = frame(f, ps, D, acc.length, plan);

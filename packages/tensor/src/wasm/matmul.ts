@@ -1,3 +1,4 @@
+import { fillWords } from './fill.js';
 import { emitCall, type FunctionBuilder, type Local, type ModuleBuilder } from './builder.js';
 import type { WasmRuntime } from './runtime.js';
 import { ARG } from './threads/protocol.js';
@@ -581,7 +582,7 @@ export function matmulF32WithConfig(
 ): void {
   if (batch === 0 || M === 0 || N === 0) return;
   if (K === 0) {
-    rt.heap.f32.fill(0, outPtr >>> 2, (outPtr >>> 2) + batch * M * N);
+    fillWords(rt, outPtr, batch * M * N, 0);
     return;
   }
   const k = rt.kernel(configKey(cfg, rt.relaxed), (m) => buildMatmulModule(m, cfg, rt.relaxed));

@@ -7,6 +7,7 @@ import { cleanupSome, envVar, syncCollector } from '../memory/sync-gc.js';
 import { coalesce, contiguousStrides, isContiguous, numelOf } from '../shape.js';
 import { canEmit } from './emit.js';
 import { runMap, runReduce } from './kernels.js';
+import { copyBytes, fillBytes, fillWords, wordOf } from './fill.js';
 import { matmulF32, type MatrixOperand } from './matmul.js';
 import { MAX_FUSED_OPS, Plan, WasmBuffer, elemBytes, type Node } from './plan.js';
 import { WasmRuntime, detectFeatures } from './runtime.js';
@@ -351,11 +352,9 @@ export class WasmBackend implements Backend {
       return st.buf;
     }
     const buf = this.newBuffer(st.dtype, st.size);
-    const h = this.rt.heap;
     const v = st.constant ?? 0;
-    if (st.dtype === 'float32') h.f32.fill(v, buf.ptr >> 2, (buf.ptr >> 2) + st.size);
-    else if (st.dtype === 'int32') h.i32.fill(v, buf.ptr >> 2, (buf.ptr >> 2) + st.size);
-    else h.u8.fill(v, buf.ptr, buf.ptr + st.size);
+    if (st.dtype === 'float32' || st.dtype === 'int32') fillWords(this.rt, buf.ptr, st.size, wordOf(st.dtype, v));
+    else fillBytes(this.rt, buf.ptr, st.size, v);
     st.buf = buf;
     st.constant = null;
     return buf;
@@ -487,7 +486,7 @@ export class WasmBackend implements Backend {
     const N = b.shape[nd - 1]!;
     const out = this.newBuffer(outDtype, n);
     if (K === 0) {
-      this.rt.heap.f32.fill(0, out.ptr >> 2, (out.ptr >> 2) + n);
+      fillWords(this.rt, out.ptr, n, 0);
       return this.storageOf(outDtype, out);
     }
     const ab = this.materialize(this.check(a.storage));
@@ -594,11 +593,9 @@ export class WasmBackend implements Backend {
     const bst = this.check(base.storage);
     const strides = contiguousStrides(base.shape);
     if (bst.constant !== null) {
-      // The usual base (gather's gradient starts from zeros): a fill, no kernel.
-      const h = this.rt.heap;
-      // +0 (and false) is all-zero bytes: a byte fill is a plain memset.
-      if (base.dtype === 'bool' || Object.is(bst.constant, 0)) h.u8.fill(bst.constant, out.ptr, out.ptr + n * elemBytes(base.dtype));
-      else h[this.viewOf(base.dtype)].fill(bst.constant, out.ptr >> 2, (out.ptr >> 2) + n);
+      // The usual base (gather's gradient starts from zeros): a fill (fill.ts).
+      if (base.dtype === 'bool') fillBytes(this.rt, out.ptr, n, bst.constant);
+      else fillWords(this.rt, out.ptr, n, wordOf(base.dtype as 'float32' | 'int32', bst.constant));
     } else {
       const plan = new Plan(base.shape, (nd) => this.evalNode(nd));
       const root = plan.read(this.source(bst), base.dtype, base.offset, base.strides);
@@ -661,8 +658,7 @@ export class WasmBackend implements Backend {
     let buf = this.materialize(d);
     if (buf.captured) {
       const fresh = this.newBuffer(d.dtype, d.size);
-      const h = this.rt.heap;
-      h.u8.copyWithin(fresh.ptr, buf.ptr, buf.ptr + d.size * elemBytes(d.dtype));
+      copyBytes(this.rt, fresh.ptr, buf.ptr, d.size * elemBytes(d.dtype));
       this.replace(d, { buf: fresh });
       buf = fresh;
     }
