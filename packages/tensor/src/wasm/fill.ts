@@ -18,6 +18,22 @@ function bump(f: FunctionBuilder, l: Local, by: number): void {
   f.local.set(l);
 }
 
+/** `while (cursor + step <= end) { body(); cursor += step; others += step }`. */
+function whileRoom(f: FunctionBuilder, cursor: Local, end: Local, step: number, others: readonly Local[], body: () => void): void {
+  f.block((exit) => f.loop((top) => {
+    f.local.get(cursor);
+    f.i32.const(step);
+    f.i32.add();
+    f.local.get(end);
+    f.i32.gt_u();
+    f.brIf(exit);
+    body();
+    bump(f, cursor, step);
+    for (const o of others) bump(f, o, step);
+    f.br(top);
+  }));
+}
+
 /** Stores `word` (an i32 pattern) into `count` 4-byte slots from `ptr` (4-byte aligned). */
 export function fillWords(rt: WasmRuntime, ptr: number, count: number, word: number): void {
   if (count <= 0) return;
@@ -37,32 +53,18 @@ export function fillWords(rt: WasmRuntime, ptr: number, count: number, word: num
     f.local.get(w!);
     f.i32x4.splat();
     f.local.set(v);
-    f.block((exit) => f.loop((top) => {
-      f.local.get(p!);
-      f.i32.const(64);
-      f.i32.add();
-      f.local.get(end);
-      f.i32.gt_u();
-      f.brIf(exit);
+    whileRoom(f, p!, end, 64, [], () => {
       for (let o = 0; o < 64; o += 16) {
         f.local.get(p!);
         f.local.get(v);
         f.v128.store(o, 0);
       }
-      bump(f, p!, 64);
-      f.br(top);
-    }));
-    f.block((exit) => f.loop((top) => {
-      f.local.get(p!);
-      f.local.get(end);
-      f.i32.ge_u();
-      f.brIf(exit);
+    });
+    whileRoom(f, p!, end, 4, [], () => {
       f.local.get(p!);
       f.local.get(w!);
       f.i32.store(0);
-      bump(f, p!, 4);
-      f.br(top);
-    }));
+    });
   }));
   k['run']!(ptr, count, word | 0);
 }
@@ -98,36 +100,20 @@ export function copyBytes(rt: WasmRuntime, dst: number, src: number, count: numb
     f.local.get(n!);
     f.i32.add();
     f.local.set(end);
-    f.block((exit) => f.loop((top) => {
-      f.local.get(s!);
-      f.i32.const(64);
-      f.i32.add();
-      f.local.get(end);
-      f.i32.gt_u();
-      f.brIf(exit);
+    whileRoom(f, s!, end, 64, [d!], () => {
       for (let o = 0; o < 64; o += 16) {
         f.local.get(d!);
         f.local.get(s!);
         f.v128.load(o, 0);
         f.v128.store(o, 0);
       }
-      bump(f, s!, 64);
-      bump(f, d!, 64);
-      f.br(top);
-    }));
-    f.block((exit) => f.loop((top) => {
-      f.local.get(s!);
-      f.local.get(end);
-      f.i32.ge_u();
-      f.brIf(exit);
+    });
+    whileRoom(f, s!, end, 1, [d!], () => {
       f.local.get(d!);
       f.local.get(s!);
       f.i32.load8_u(0, 0);
       f.i32.store8(0, 0);
-      bump(f, s!, 1);
-      bump(f, d!, 1);
-      f.br(top);
-    }));
+    });
   }));
   k['run']!(dst, src, count);
 }
