@@ -52,6 +52,23 @@ async function startup(): Promise<void> {
   console.log(`start-up, median of ${times.length}: ${fmt(times[Math.floor(times.length / 2)]!)} (min ${fmt(times[0]!)})`);
 }
 
+function finish(t: Tensor): void {
+  evaluate(t);
+  t.dispose();
+}
+
+/** The same run on the calling thread alone, then with two threads: [1-thread, 2-thread, worker's share]. */
+async function oneVsTwo(run: () => unknown, tune?: Parameters<typeof setThreadTuning>[0]): Promise<[number, number, string]> {
+  setNumThreads(1);
+  const t1 = await median(run);
+  setNumThreads(2);
+  rt().pool()!.waitReady();
+  const before = tune ? setThreadTuning(tune) : null;
+  const [t2, share] = await threaded(run);
+  if (before) setThreadTuning(before);
+  return [t1, t2, share];
+}
+
 async function crossover(): Promise<void> {
   console.log('\n## Dispatch cost and crossover (every kernel split vs the calling thread alone)\n');
   console.log('| op | n | 1 thread | 2 threads, split | ratio | worker\'s tasks |');
@@ -61,45 +78,20 @@ async function crossover(): Promise<void> {
     {
       // The fixed cost of a job: a 64-element add as two 32-element tasks, against the same kernel unsplit.
       const a = randn([64]), b = randn([64]);
-      const run = () => {
-        const r = add(a, b);
-        evaluate(r);
-        r.dispose();
-      };
-      setNumThreads(1);
-      const t1 = await median(run);
-      setNumThreads(2);
-      rt().pool()!.waitReady();
-      const before = setThreadTuning({ taskElements: 32 });
-      const [t2, share] = await threaded(run);
-      setThreadTuning(before);
+      const [t1, t2, share] = await oneVsTwo(() => finish(add(a, b)), { taskElements: 32 });
       console.log(`dispatch cost: ${fmt(t2 - t1)} per job (add of 64 elements: ${fmt(t1)} unsplit, ${fmt(t2)} as two tasks; worker's tasks ${share})\n`);
     }
     for (const [name, f] of [['add', (a: Tensor, b: Tensor) => add(a, b)], ['exp', (a: Tensor) => exp(a)]] as const) {
       for (const n of quick ? [4096, 1 << 16] : [1 << 10, 1 << 12, 1 << 14, 1 << 15, 1 << 16, 1 << 17, 1 << 18, 1 << 20]) {
         const a = randn([n]), b = randn([n]);
         // Kernel time without the read-back's copy: computed, then freed.
-        const run = () => {
-          const r = f(a, b);
-          evaluate(r);
-          r.dispose();
-        };
-        setNumThreads(1);
-        const t1 = await median(run);
-        setNumThreads(2);
-        rt().pool()!.waitReady();
-        const [t2, share] = await threaded(run);
+        const [t1, t2, share] = await oneVsTwo(() => finish(f(a, b)));
         console.log(`| ${name} | ${n} | ${fmt(t1)} | ${fmt(t2)} | ${(t1 / t2).toFixed(2)}× | ${share} |`);
       }
     }
   } finally {
     setThreadTuning(old);
   }
-}
-
-function finish(t: Tensor): void {
-  evaluate(t);
-  t.dispose();
 }
 
 async function table(): Promise<void> {

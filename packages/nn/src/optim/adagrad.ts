@@ -1,5 +1,5 @@
 import { Tensor, fullLike, keep, releaseToScope } from '@tsgrad/tensor';
-import { Optimizer, checkBoolean, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
+import { decayedGradient, Optimizer, checkBoolean, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
 
 export interface AdagradOptions {
   /** Learning rate (default 0.01). */
@@ -53,8 +53,7 @@ export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
   }
 
   protected updateParameter(p: Tensor, grad: Tensor, g: ParamGroup<AdagradOptions>): void {
-    let d = g.maximize ? grad.neg() : grad;
-    if (g.weightDecay !== 0) d = d.add(p.mul(g.weightDecay));
+    const d = decayedGradient(p, grad, g.maximize, g.weightDecay);
     let st = this.state.get(p);
     if (!st) {
       st = { step: 0, sum: keep(fullLike(p, g.initialAccumulatorValue)) };

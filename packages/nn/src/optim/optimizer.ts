@@ -184,6 +184,15 @@ function checkGradient(where: string, group: number, index: number, p: Tensor): 
   if (g.dtype !== p.dtype) throw new DTypeError(`${where}: the gradient of ${at} expected the parameter's dtype ${p.dtype}, got ${g.dtype}`);
 }
 
+/**
+ * The direction PyTorch's SGD, RMSprop and Adagrad start from: the gradient (negated
+ * with `maximize`) plus coupled L2 weight decay `weightDecay · p`.
+ */
+export function decayedGradient(p: Tensor, grad: Tensor, maximize: boolean, weightDecay: number): Tensor {
+  const d = maximize ? grad.neg() : grad;
+  return weightDecay !== 0 ? d.add(p.mul(weightDecay)) : d;
+}
+
 /** Shared option checks: each names the option, what it expects and what came. */
 export function checkNonNegative(where: string, name: string, v: unknown): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {

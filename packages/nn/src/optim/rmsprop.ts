@@ -1,5 +1,5 @@
 import { Tensor, keep, releaseToScope, zerosLike } from '@tsgrad/tensor';
-import { Optimizer, checkBoolean, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
+import { decayedGradient, Optimizer, checkBoolean, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
 
 export interface RMSpropOptions {
   /** Learning rate (default 0.01). */
@@ -64,8 +64,7 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
   }
 
   protected updateParameter(p: Tensor, grad: Tensor, g: ParamGroup<RMSpropOptions>): void {
-    let d = g.maximize ? grad.neg() : grad;
-    if (g.weightDecay !== 0) d = d.add(p.mul(g.weightDecay));
+    const d = decayedGradient(p, grad, g.maximize, g.weightDecay);
     let st = this.state.get(p);
     if (!st) {
       st = { step: 0, squareAvg: keep(zerosLike(p)), momentumBuffer: null, gradAvg: null };

@@ -1,5 +1,5 @@
 import { Tensor, ValueError, keep, releaseToScope } from '@tsgrad/tensor';
-import { Optimizer, checkBoolean, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
+import { decayedGradient, Optimizer, checkBoolean, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
 
 export interface SGDOptions {
   /** Learning rate (default 1e-3, as PyTorch ≥ 2.2). */
@@ -57,8 +57,7 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
   }
 
   protected updateParameter(p: Tensor, grad: Tensor, g: ParamGroup<SGDOptions>): void {
-    let d = g.maximize ? grad.neg() : grad;
-    if (g.weightDecay !== 0) d = d.add(p.mul(g.weightDecay));
+    let d = decayedGradient(p, grad, g.maximize, g.weightDecay);
     if (g.momentum !== 0) {
       const st = this.state.get(p);
       let buf: Tensor;

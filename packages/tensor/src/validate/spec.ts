@@ -257,36 +257,29 @@ export function checkSize(fn: string, shape: readonly number[], what = 'result s
   if (f) throw new f.error(`${fn}: ${what} ${f.text}`);
 }
 
-/** A shape to allocate: an array of non-negative integers whose product fits MAX_ELEMENTS. */
-export function shape(): Spec {
-  const expected = 'an array of non-negative integers';
+/** An array of safe integers ≥ `min` (a ShapeError otherwise), then `more` on it. */
+function intArray(expected: string, min: number, more: (v: number[]) => Failure | null = () => null): Spec {
   return {
     expected,
     check: (v) => {
       if (!Array.isArray(v)) return fail(ShapeError, expected, v);
       for (let i = 0; i < v.length; i++) {
         const d: unknown = v[i];
-        if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) return fail(ShapeError, expected, v);
+        if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < min) return fail(ShapeError, expected, v);
       }
-      return sizeFailure(v as number[]);
+      return more(v as number[]);
     },
   };
 }
 
+/** A shape to allocate: an array of non-negative integers whose product fits MAX_ELEMENTS. */
+export function shape(): Spec {
+  return intArray('an array of non-negative integers', 0, sizeFailure);
+}
+
 /** A target shape that may contain -1 (reshape, expand): an array of integers >= -1. */
 export function shapeWithInfer(): Spec {
-  const expected = 'an array of integers >= -1';
-  return {
-    expected,
-    check: (v) => {
-      if (!Array.isArray(v)) return fail(ShapeError, expected, v);
-      for (let i = 0; i < v.length; i++) {
-        const d: unknown = v[i];
-        if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < -1) return fail(ShapeError, expected, v);
-      }
-      return null;
-    },
-  };
+  return intArray('an array of integers >= -1', -1);
 }
 
 function ndimOf(args: readonly unknown[], of: number): number {
