@@ -4,7 +4,7 @@
  * own a γ that a HyperTuner moves by the hypergradient of a balanced validation
  * objective (never by the training loss).
  */
-import { crossEntropy, dualFocalLoss, DualFocalLoss, softmaxFocalLoss, SoftmaxFocalLoss, type GammaLoss, type Parameter } from '@tsgrad/nn';
+import { Adam, crossEntropy, dualFocalLoss, DualFocalLoss, softmaxFocalLoss, SoftmaxFocalLoss, type GammaLoss, type Module, type Parameter } from '@tsgrad/nn';
 import type { Tensor } from '@tsgrad/tensor';
 
 export const CLASSIFICATION_LOSSES = ['ce', 'focal', 'dual-focal', 'dual-focal-trainable', 'focal-tuned', 'dual-focal-tuned'] as const;
@@ -99,4 +99,10 @@ export function makeClassificationLoss(name: ClassificationLossName, g: GammaSet
       };
     }
   }
+}
+
+/** Adam over the model's parameters, plus the loss's own (a trainable γ) in a group with its own lr. */
+export function lossAwareAdam(model: Module, loss: ClassificationLoss, lr: number, gammaLr: number): Adam {
+  const lossParams = loss.parameters();
+  return new Adam([{ params: model.parameters() }, ...(lossParams.length ? [{ params: lossParams, lr: gammaLr }] : [])], { lr });
 }

@@ -8,7 +8,7 @@
 import { Adam, HyperTuner, type Module } from '@tsgrad/nn';
 import { manualSeed, tensor } from '@tsgrad/tensor';
 import { takeRows } from './batches.js';
-import { makeClassificationLoss, type ClassificationLossName, type GammaSettings } from './classification-losses.js';
+import { lossAwareAdam, makeClassificationLoss, type ClassificationLossName, type GammaSettings } from './classification-losses.js';
 import { summarize, type ClassificationSummary } from './classification-metrics.js';
 import { confusionMatrix, type ConfusionMatrix } from './confusion-matrix.js';
 import { fit, type EpochRecord } from './fit.js';
@@ -87,11 +87,7 @@ export function trainClassifier(o: ClassifierRunOptions): ClassifierRun {
   manualSeed(o.seed);
   const model = o.makeModel();
   const loss = makeClassificationLoss(o.loss, o.gamma);
-  const lossParams = loss.parameters();
-  const optimizer = new Adam(
-    [{ params: model.parameters() }, ...(lossParams.length ? [{ params: lossParams, lr: o.gammaLr }] : [])],
-    { lr: o.lr },
-  );
+  const optimizer = lossAwareAdam(model, loss, o.lr, o.gammaLr);
   const tuner = loss.tuned
     ? new HyperTuner({
         model, losses: [loss.tuned], optimizer, every: o.tuneEvery ?? 5,

@@ -6,10 +6,10 @@
  * learning rate follows a cosine from `lr` down to 0 over the epochs, so the final
  * epoch's weights — the ones scored — are not a snapshot of a noisy high-lr walk.
  */
-import { Adam, CosineAnnealingLR, type Module } from '@tsgrad/nn';
+import { CosineAnnealingLR, type Module } from '@tsgrad/nn';
 import { manualSeed, noGrad, tensor } from '@tsgrad/tensor';
 import { takeRows } from './batches.js';
-import { makeClassificationLoss, type ClassificationLossName, type GammaSettings } from './classification-losses.js';
+import { lossAwareAdam, makeClassificationLoss, type ClassificationLossName, type GammaSettings } from './classification-losses.js';
 import { fit, type EpochRecord } from './fit.js';
 import { SeededRandom } from './rng.js';
 import { CHANNELS, type SegmentationSet } from './segmentation-data.js';
@@ -69,11 +69,7 @@ export function trainSegmenter(o: SegmenterRunOptions): SegmenterRun {
   manualSeed(o.seed);
   const model = o.makeModel();
   const loss = makeClassificationLoss(o.loss, o.gamma);
-  const lossParams = loss.parameters();
-  const optimizer = new Adam(
-    [{ params: model.parameters() }, ...(lossParams.length ? [{ params: lossParams, lr: o.gammaLr }] : [])],
-    { lr: o.lr },
-  );
+  const optimizer = lossAwareAdam(model, loss, o.lr, o.gammaLr);
   const schedule = new CosineAnnealingLR(optimizer, o.epochs);
   const gammaTrajectory: { step: number; gamma: number }[] = [];
   const g0 = loss.trainableGamma();

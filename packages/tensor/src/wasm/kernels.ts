@@ -150,6 +150,20 @@ function accessorsOf(plan: Plan, out: Accessor): Accessor[] {
   return [out, ...plan.leaves.map((l) => ({ ptr: l.ptr, dtype: l.dtype, strides: l.strides }))];
 }
 
+/** Sets `finite` to the lanes of `m` that are finite (m − m = 0) and pushes m there, 0 elsewhere (no inf − inf). */
+function pushFiniteOrZero(f: FunctionBuilder, m: Local, finite: Local): void {
+    f.local.get(m);
+    f.local.get(m);
+    f.f32x4.sub();
+    f.f32x4.const(0);
+    f.f32x4.eq();
+    f.local.set(finite);
+    f.local.get(m);
+    f.f32x4.const(0);
+    f.local.get(finite);
+    f.v128.bitselect();
+}
+
 /**
  * Writes `root` evaluated over `plan.shape` to `out` (element strides over the same
  * dims; its dtype is the stored one).
@@ -467,16 +481,7 @@ function emitCols(
     const m = f.addLocal('v128');
     emitLoad(f, 'float32', cur[0]!, mode);
     f.local.set(m);
-    f.local.get(m);
-    f.local.get(m);
-    f.f32x4.sub();
-    f.f32x4.const(0);
-    f.f32x4.eq();
-    f.local.set(finite);
-    f.local.get(m);
-    f.f32x4.const(0);
-    f.local.get(finite);
-    f.v128.bitselect();
+    pushFiniteOrZero(f, m, finite);
     return m;
   };
   // Σ exp(x − max) into the scratch run.
@@ -630,16 +635,7 @@ function emitLanes(
         // Lanes whose max is ±Inf or NaN keep it (no inf − inf); the others add log Σ exp(x − m).
         const finite = f.addLocal('v128');
         const safeM = f.addLocal('v128');
-        f.local.get(m);
-        f.local.get(m);
-        f.f32x4.sub();
-        f.f32x4.const(0);
-        f.f32x4.eq();
-        f.local.set(finite);
-        f.local.get(m);
-        f.f32x4.const(0);
-        f.local.get(finite);
-        f.v128.bitselect();
+        pushFiniteOrZero(f, m, finite);
         f.local.set(safeM);
         const sumExp = reduceLanes('sum', (ctx) => {
           value(ctx);
