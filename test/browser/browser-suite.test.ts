@@ -4,8 +4,9 @@ import { resolve } from 'node:path';
 import { CHROMIUM, chromiumMissing } from './chromium.js';
 
 /*
- * The Chromium test of the browser demo (test/browser/demo.browser.ts) is its own
- * suite, `npm run test:browser`: it needs a browser and takes about a minute. This
+ * The Chromium tests — the browser demo (test/browser/demo.browser.ts) and the thread
+ * pool in a cross-origin-isolated Worker (threads.browser.ts) — are their own suite,
+ * `npm run test:browser`: they need a browser and take about a minute. This
  * file is part of `npm test` so that a plain run says whether and why it was not run.
  */
 
@@ -18,11 +19,12 @@ describe('browser demo test (npm run test:browser)', () => {
     expect(pkg.scripts['test:browser']).toMatch(/vitest\.browser\.config\.ts/);
     expect(existsSync(resolve(root, 'vitest.browser.config.ts'))).toBe(true);
     expect(existsSync(resolve(root, 'test/browser/demo.browser.ts'))).toBe(true);
+    expect(existsSync(resolve(root, 'test/browser/threads.browser.ts'))).toBe(true);
     // Said out loud as well: the default reporter shows skipped tests only as a count.
     console.log(
       missing
-        ? `[browser] the Chromium demo test was NOT RUN: ${missing}`
-        : `[browser] the Chromium demo test is not part of npm test: run \`npm run test:browser\` (${CHROMIUM} is present)`,
+        ? `[browser] the Chromium tests (demo, thread pool) were NOT RUN: ${missing}`
+        : `[browser] the Chromium tests (demo, thread pool) are not part of npm test: run \`npm run test:browser\` (${CHROMIUM} is present)`,
     );
   });
 

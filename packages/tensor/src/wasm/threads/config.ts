@@ -8,9 +8,11 @@ import { envVar, nodeBuiltin } from '../../memory/sync-gc.js';
  * every thread sees (a shared WebAssembly.Memory over a SharedArrayBuffer), a way to
  * start workers, and a calling thread that may block in `Atomics.wait` — tsgrad's API
  * is synchronous (`dataSync()`, `item()`, `backward()`), so the caller hands out the
- * work and waits for it. Node has all three. A browser has them only inside a Worker
- * of a cross-origin-isolated page (the main thread may not block); elsewhere the
- * kernels run on the calling thread and `backendInfo()` says why.
+ * work and waits for it. Node has all three (worker_threads). A browser has them only
+ * inside a dedicated Worker of a cross-origin-isolated page (the main thread may not
+ * block, and without the COOP/COEP headers there is no SharedArrayBuffer); there the
+ * pool starts nested Web Workers. Elsewhere the kernels run on the calling thread and
+ * `backendInfo()` says why.
  */
 
 export interface ThreadSupport {
@@ -40,16 +42,49 @@ function sharedMemoryWorks(): boolean {
   }
 }
 
+/** The globals a browser's thread support depends on (a parameter, so that tests can fake them). */
+export interface BrowserGlobals {
+  navigator?: { hardwareConcurrency?: number };
+  crossOriginIsolated?: boolean;
+  document?: unknown;
+  WorkerGlobalScope?: unknown;
+  DedicatedWorkerGlobalScope?: unknown;
+  SharedArrayBuffer?: unknown;
+  Worker?: unknown;
+  Blob?: unknown;
+  URL?: { createObjectURL?: unknown };
+}
+
+/** Reason given where the calling thread may not block. */
+export const MAIN_THREAD_REASON = 'browser main thread cannot block (use tsgrad inside a Worker for threads)';
+/** Reason given where a browser runs threads. */
+export const BROWSER_WORKER_REASON = 'cross-origin-isolated dedicated Worker: nested Web Workers';
+/** Reason given without cross-origin isolation. */
+export const NOT_ISOLATED_REASON =
+  'no SharedArrayBuffer: not crossOriginIsolated (serve the page with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
+
+/**
+ * Thread support in a browser-like global scope `g`; `sharedMemory` says whether a
+ * shared WebAssembly.Memory can be made here.
+ */
+export function browserThreadSupport(g: BrowserGlobals, sharedMemory: boolean): ThreadSupport {
+  const cores = Math.max(1, Math.floor(g.navigator?.hardwareConcurrency ?? 1));
+  const none = (reason: string): ThreadSupport => ({ available: false, cores, reason, platform: 'none' });
+  if (g.WorkerGlobalScope === undefined || g.document !== undefined) return none(MAIN_THREAD_REASON);
+  // Shared and service workers may not block in Atomics.wait (or start Workers) everywhere.
+  if (g.DedicatedWorkerGlobalScope === undefined) return none('threads need a dedicated Worker (this is a shared or service worker)');
+  if (g.crossOriginIsolated !== true || typeof g.SharedArrayBuffer !== 'function') return none(NOT_ISOLATED_REASON);
+  if (!sharedMemory) return none('no shared WebAssembly.Memory in this engine');
+  if (typeof g.Worker !== 'function' || typeof g.Blob !== 'function' || typeof g.URL?.createObjectURL !== 'function') {
+    return none('this engine cannot start Workers from a Worker');
+  }
+  return { available: true, cores, platform: 'browser-worker', reason: BROWSER_WORKER_REASON };
+}
+
 /** What this environment allows (probed once). */
 export function threadSupport(): ThreadSupport {
   if (support) return support;
-  const g = globalThis as {
-    process?: { versions?: { node?: string } };
-    navigator?: { hardwareConcurrency?: number };
-    crossOriginIsolated?: boolean;
-    document?: unknown;
-    WorkerGlobalScope?: unknown;
-  };
+  const g = globalThis as BrowserGlobals & { process?: { versions?: { node?: string } } };
   if (g.process?.versions?.node) {
     const os = nodeBuiltin<OsModule>('node:os');
     const wt = nodeBuiltin<object>('node:worker_threads');
@@ -59,20 +94,7 @@ export function threadSupport(): ThreadSupport {
     else support = { available: true, cores, reason: 'Node worker_threads', platform: 'node' };
     return support;
   }
-  const cores = Math.max(1, g.navigator?.hardwareConcurrency ?? 1);
-  if (g.WorkerGlobalScope === undefined || g.document !== undefined) {
-    support = { available: false, cores, reason: 'browser main thread cannot block (use tsgrad inside a Worker for threads)', platform: 'none' };
-  } else if (g.crossOriginIsolated !== true || typeof SharedArrayBuffer !== 'function') {
-    support = { available: false, cores, reason: 'no SharedArrayBuffer: not crossOriginIsolated', platform: 'none' };
-  } else if (!sharedMemoryWorks()) {
-    support = { available: false, cores, reason: 'no shared WebAssembly.Memory in this engine', platform: 'none' };
-  } else {
-    // Detected, but the worker pool is implemented for Node only so far.
-    support = {
-      available: false, cores,
-      reason: 'cross-origin-isolated browser Worker: thread pool not implemented for browsers yet', platform: 'browser-worker',
-    };
-  }
+  support = browserThreadSupport(g, sharedMemoryWorks());
   return support;
 }
 

@@ -1,20 +1,21 @@
 import { BackendError } from '../../errors.js';
-import { nodeBuiltin } from '../../memory/sync-gc.js';
 import type { KernelExports } from '../runtime.js';
-import { onThreadCountChange } from './config.js';
+import { onThreadCountChange, threadSupport } from './config.js';
+import { browserLauncher, nodeLauncher, type Launcher, type WorkerSlot } from './launch.js';
 import { ARG, CONTROL_BYTES, FUNCS, LAYOUT, MAX_ARGS, MAX_TASKS, STATUS, W } from './protocol.js';
-import { workerSource } from './worker-source.js';
 import type { WasmMemory, WasmModule } from '../wasm-types.js';
 
 /*
- * A pool of Node worker threads sharing one WebAssembly.Memory with the calling thread.
- * `run(job)` publishes a job in the control block, wakes the workers, takes tasks
- * itself like any worker, and blocks in Atomics.wait until every task is done — so the
- * caller stays synchronous. Workers start lazily (the first job runs while they boot:
- * the calling thread simply takes every task), are unref()ed so they never keep the
- * process alive, and stop on `terminate()`. A worker that throws or exits reports it
- * in the control block; the job then fails with a BackendError and the pool is
- * stopped (a later job starts a fresh one), never a hang.
+ * A pool of worker threads (Node worker_threads, or Web Workers inside a
+ * cross-origin-isolated dedicated Worker: ./launch.ts) sharing one WebAssembly.Memory
+ * with the calling thread. `run(job)` publishes a job in the control block, wakes the
+ * workers, takes tasks itself like any worker, and blocks in Atomics.wait until every
+ * task is done — so the caller stays synchronous. Workers start lazily (the first job
+ * runs while they boot: the calling thread simply takes every task; a browser starts
+ * them only once the calling Worker returns to its event loop, see `ready()`), never
+ * keep a Node process alive (unref), and stop on `terminate()`. A worker that throws or
+ * exits reports it in the control block; the job then fails with a BackendError and the
+ * pool is stopped (a later job starts a fresh one), never a hang.
  */
 
 /** A compiled kernel as the pool needs it: identity, module (for the workers), exports (here). */
@@ -41,24 +42,8 @@ export interface ParallelJob {
   chunk: number;
 }
 
-interface WorkerLike {
-  unref(): void;
-  terminate(): Promise<number>;
-  on(event: string, fn: (arg: unknown) => void): void;
-}
-interface PortLike {
-  postMessage(msg: unknown): void;
-  unref(): void;
-  close(): void;
-}
-interface WorkerThreads {
-  Worker: new (src: string, opts: object) => WorkerLike;
-  MessageChannel: new () => { port1: PortLike; port2: PortLike };
-}
-
 interface Slot {
-  worker: WorkerLike;
-  port: PortLike;
+  worker: WorkerSlot;
   /** Kernel ids this worker has been sent. */
   sent: Set<number>;
 }
@@ -96,11 +81,21 @@ export class ThreadPool {
   private readonly mult = new Float64Array(this.control, LAYOUT.argsByte + 8 * MAX_ARGS, MAX_ARGS);
   private readonly kind = new Int32Array(this.control, LAYOUT.kindsByte, MAX_ARGS);
   private slots: Slot[] = [];
+  private launcher: Launcher | null = null;
   private gen = 0;
   private readonly callArgs: number[] = [];
-  private readonly stallTimeoutMs: number;
-  /** Test hook: the next job's tasks go to workers only, and one of them fails. */
+  /** Give up when no task finishes for this long (a worker died without reporting), ms. */
+  stallTimeoutMs: number;
+  /** Test hook: the next job's tasks go to workers only, and one of them fails (1: throws, 2: exits). */
   crashNext: 0 | 1 | 2 = 0;
+  /**
+   * Browser workers idle in Atomics.waitAsync where the engine has it; false makes them
+   * use the fallback for engines without it (blocking slices and yields). Read when the
+   * workers start: a test hook.
+   */
+  useWaitAsync = true;
+  /** Web Workers (a cross-origin-isolated browser Worker), not Node worker_threads. */
+  private readonly browser = threadSupport().platform === 'browser-worker';
   /** Milliseconds from the first worker's start to all workers waiting for work (-1: not measured yet). */
   startupMs = -1;
   private startedAt = 0;
@@ -134,38 +129,29 @@ export class ThreadPool {
   }
 
   private start(): void {
-    const wt = nodeBuiltin<WorkerThreads>('node:worker_threads');
-    if (!wt) throw new BackendError('wasm backend: node:worker_threads is not available');
-    const src = workerSource();
     this.startedAt = performance.now();
     livePools.add(this);
     for (let t = 1; t < this.threads; t++) {
-      let worker: WorkerLike, port1: PortLike;
       try {
-        const channel = new wt.MessageChannel();
-        port1 = channel.port1;
-        worker = new wt.Worker(src, {
-          eval: true,
-          workerData: { memory: this.memory, control: this.control, port: channel.port2, thread: t },
-          transferList: [channel.port2],
-        });
+        this.launcher ??= this.browser
+          ? browserLauncher(this.memory, this.control, { waitAsync: this.useWaitAsync })
+          : nodeLauncher(this.memory, this.control);
+        this.slots.push({ worker: this.launcher.start(t), sent: new Set() });
       } catch (e) {
         void this.terminate();
         throw new BackendError(
           `wasm backend: cannot start worker thread ${t} of ${this.threads - 1}: ${(e as Error).message}; setNumThreads(1) runs every kernel on the calling thread`,
         );
       }
-      worker.unref();
-      port1.unref();
-      // Only reachable when this thread is not blocked; the control block carries failures.
-      worker.on('error', () => {});
-      this.slots.push({ worker, port: port1, sent: new Set() });
     }
   }
 
   /**
    * Blocks until every worker waits for work (or `timeoutMs` passes); returns whether
-   * they all did. For benchmarks and tests: jobs never wait for workers to boot.
+   * they all did. For benchmarks and tests: jobs never wait for workers to boot. In a
+   * browser a blocked caller cannot see its workers boot (a browser starts a Web Worker
+   * only while its creator's event loop runs), so there this returns at once: await
+   * `ready()` instead.
    */
   waitReady(timeoutMs = 10_000): boolean {
     if (this.slots.length === 0 && !this.closed) this.start();
@@ -173,6 +159,7 @@ export class ThreadPool {
     for (;;) {
       const a = Atomics.load(this.C, W.ALIVE);
       if (a >= this.slots.length) break;
+      if (this.browser) return false;
       const left = end - performance.now();
       if (left <= 0) return false;
       Atomics.wait(this.C, W.ALIVE, a, Math.min(left, WAIT_SLICE_MS));
@@ -181,10 +168,28 @@ export class ThreadPool {
     return true;
   }
 
+  /**
+   * Starts the workers if they are not running and resolves, without blocking, when
+   * every one waits for work (true) or `timeoutMs` passed (false). A browser starts a
+   * Web Worker only while its creator's event loop runs, so a browser caller awaits
+   * this (or simply returns to its event loop) before its workers can take tasks.
+   */
+  async ready(timeoutMs = 10_000): Promise<boolean> {
+    if (this.closed) return false;
+    if (this.slots.length === 0) this.start();
+    const end = performance.now() + timeoutMs;
+    while (Atomics.load(this.C, W.ALIVE) < this.slots.length) {
+      if (this.closed || this.launcher?.failure() || performance.now() >= end) return false;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    if (this.startupMs < 0) this.startupMs = performance.now() - this.startedAt;
+    return true;
+  }
+
   /** Forgets a kernel evicted from the cache (workers drop their instance). */
   forget(id: number): void {
     for (const s of this.slots) {
-      if (s.sent.delete(id)) s.port.postMessage({ drop: id });
+      if (s.sent.delete(id)) s.worker.post({ drop: id });
     }
   }
 
@@ -195,10 +200,17 @@ export class ThreadPool {
     if (n > MAX_ARGS || tasks > MAX_TASKS) throw new BackendError('wasm backend: internal error, parallel job too large');
     if (this.closed) throw new BackendError('wasm backend: internal error, job on a stopped thread pool');
     if (this.slots.length === 0) this.start();
+    const startFailure = this.launcher?.failure();
+    if (startFailure) {
+      void this.terminate();
+      throw new BackendError(
+        `wasm backend: a worker thread failed outside any task (${startFailure}); the worker threads were stopped — setNumThreads(1) runs every kernel on the calling thread`,
+      );
+    }
     const C = this.C;
     for (const s of this.slots) {
       if (!s.sent.has(job.kernel.id)) {
-        s.port.postMessage({ id: job.kernel.id, module: job.kernel.module });
+        s.worker.post({ id: job.kernel.id, module: job.kernel.module });
         s.sent.add(job.kernel.id);
       }
     }
@@ -325,14 +337,16 @@ export class ThreadPool {
     livePools.delete(this);
     const slots = this.slots;
     this.slots = [];
-    if (slots.length === 0) return Promise.resolve();
+    const launcher = this.launcher;
+    this.launcher = null;
+    if (slots.length === 0) {
+      launcher?.close();
+      return Promise.resolve();
+    }
     Atomics.store(this.C, W.SHUTDOWN, 1);
     Atomics.store(this.C, W.GEN, (this.gen = (this.gen + 1) | 0));
     Atomics.notify(this.C, W.GEN);
-    const done = slots.map((s) => {
-      s.port.close();
-      return s.worker.terminate().then(() => undefined, () => undefined);
-    });
-    return Promise.all(done).then(() => undefined);
+    const done = slots.map((s) => s.worker.stop());
+    return Promise.all(done).then(() => launcher?.close());
   }
 }

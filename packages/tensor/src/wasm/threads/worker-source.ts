@@ -1,27 +1,45 @@
 import { ARG, FUNCS, LAYOUT, MAX_ARGS, STATUS, W } from './protocol.js';
 
 /*
- * The body of every worker, as source text: started with `new Worker(text, { eval:
- * true })`, so it runs the same from TypeScript sources (tsx, vitest) and from built
- * JavaScript, with no loader and no imports of ours. It receives the shared memory,
- * the control block and a port (workerData); compiled kernel modules arrive on the
- * port and are pulled synchronously (receiveMessageOnPort) when a job names one the
- * worker has not instantiated yet. Every task runs in try/catch; a failure, or the
- * worker exiting, is written to the control block, because the calling thread is
- * blocked in Atomics.wait and would never see an 'error' event.
+ * The body of every worker, as source text, so that it runs the same from TypeScript
+ * sources (tsx, vitest) and from built or bundled JavaScript, with no loader and no
+ * imports of ours. Node starts it with `new Worker(text, { eval: true })`; a browser
+ * with `new Worker(URL.createObjectURL(new Blob([text])))`. Both share the task loop
+ * (`core`): tickets, argument patching, and failure reporting — every task runs in
+ * try/catch and a failure is written to the control block, because the calling thread
+ * is blocked in Atomics.wait and would never see an 'error' event.
+ *
+ * They differ in how a worker idles and how kernel modules reach it:
+ * - Node: the worker blocks in Atomics.wait on GEN, and a job naming a kernel it has
+ *   not instantiated pulls the module from its port synchronously (receiveMessageOnPort).
+ * - Browser: messages arrive only through the event loop, so a worker must never block
+ *   for long: it waits with Atomics.waitAsync where the engine has it (its event loop
+ *   keeps delivering modules), else in short Atomics.wait slices with a yield to the
+ *   event loop between them. A job naming a kernel the worker has not received yet is
+ *   left alone — it takes no ticket, so the other threads (the caller at least) run
+ *   every task — and the worker retries after a yield while tickets remain.
  */
 
-export function workerSource(): string {
-  return `'use strict';
-const { workerData, receiveMessageOnPort } = require('node:worker_threads');
-const { memory, control, port, thread } = workerData;
-const C = new Int32Array(control);
-const BASE = new Float64Array(control, ${LAYOUT.argsByte}, ${MAX_ARGS});
-const MULT = new Float64Array(control, ${LAYOUT.argsByte + 8 * MAX_ARGS}, ${MAX_ARGS});
-const KIND = new Int32Array(control, ${LAYOUT.kindsByte}, ${MAX_ARGS});
-const ERR = new Uint8Array(control, ${LAYOUT.errByte}, ${LAYOUT.errBytes});
-const FUNCS = ${JSON.stringify(FUNCS)};
-const instances = new Map();
+/** The views of the control block (`declare`: 'const ' to declare them, '' to assign them). */
+function views(declare: 'const ' | ''): string {
+  return `${declare}C = new Int32Array(control);
+${declare}BASE = new Float64Array(control, ${LAYOUT.argsByte}, ${MAX_ARGS});
+${declare}MULT = new Float64Array(control, ${LAYOUT.argsByte + 8 * MAX_ARGS}, ${MAX_ARGS});
+${declare}KIND = new Int32Array(control, ${LAYOUT.kindsByte}, ${MAX_ARGS});
+${declare}ERR = new Uint8Array(control, ${LAYOUT.errByte}, ${LAYOUT.errBytes});`;
+}
+
+/**
+ * The task loop shared by both platforms: `work(gen)` takes and runs tasks of job
+ * `gen` until none is left (returns 0) or, in a browser, returns MISSING without taking
+ * any when the job's kernel has not arrived. The surrounding source defines `C`,
+ * `BASE`, `MULT`, `KIND`, `ERR`, `thread`, `EXIT` (thrown by the exit hook to leave a
+ * task unfinished) and `kernel(id)` (the exports, or a throw). `missingCheck` runs
+ * before the first ticket; `crashExit` is the exit test hook's statement.
+ */
+function core(missingCheck: string, crashExit: string): string {
+  return `const FUNCS = ${JSON.stringify(FUNCS)};
+const MISSING = 1;
 let busy = false;
 
 function report(status, message) {
@@ -35,6 +53,58 @@ function finishTask(tasks, failed) {
   // The caller waits for the last task (or a failure); waking it for every task costs a lock each.
   if (Atomics.add(C, ${W.DONE}, 1) + 1 >= tasks || failed) Atomics.notify(C, ${W.DONE});
 }
+const args = [];
+function work(gen) {
+  const n = C[${W.NARGS}], tasks = C[${W.NTASKS}], units = C[${W.UNITS}], chunk = C[${W.CHUNK}];
+  const id = C[${W.KERNEL}], fname = FUNCS[C[${W.FUNC}]];
+  const base = BASE.slice(0, n), mult = MULT.slice(0, n), kind = KIND.slice(0, n);
+  const g = gen & 0xffff;
+  let fn = null;
+  ${missingCheck}
+  for (;;) {
+    const t = Atomics.load(C, ${W.TICKET});
+    if ((t >>> 16) !== g) return 0;
+    const i = t & 0xffff;
+    if (i >= tasks) return 0;
+    if (Atomics.compareExchange(C, ${W.TICKET}, t, t + 1) !== t) continue;
+    busy = true;
+    let failed = false;
+    try {
+      if (Atomics.load(C, ${W.CRASH}) !== 0) {
+        const crash = Atomics.exchange(C, ${W.CRASH}, 0);
+        if (crash === 1) throw new Error('test hook: a worker throws');
+        if (crash === 2) ${crashExit}
+      }
+      if (fn === null) fn = kernel(id)[fname];
+      const start = i * chunk, end = Math.min(units, start + chunk);
+      args.length = n;
+      for (let a = 0; a < n; a++) {
+        const k = kind[a];
+        args[a] = k === ${ARG.FIXED} ? base[a] : k === ${ARG.OFFSET} ? base[a] + start * mult[a]
+          : k === ${ARG.COUNT} ? end - start : k === ${ARG.BEGIN} ? start : k === ${ARG.END} ? end
+          : base[a] + thread * mult[a];
+      }
+      fn.apply(null, args);
+    } catch (e) {
+      if (e === EXIT) throw e;
+      failed = true;
+      report(${STATUS.THREW}, e && e.message ? e.message : String(e));
+    }
+    busy = false;
+    finishTask(tasks, failed);
+  }
+}`;
+}
+
+/** The Node worker (worker_threads, `eval: true`). */
+export function workerSource(): string {
+  return `'use strict';
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
+const { memory, control, port, thread } = workerData;
+${views('const ')}
+const instances = new Map();
+const EXIT = {};
+${core('', 'process.exit(3);')}
 process.on('exit', (code) => {
   if (busy) {
     report(${STATUS.EXITED}, 'exited (code ' + code + ') while running a task');
@@ -53,45 +123,6 @@ function kernel(id) {
     else instances.set(msg.id, new WebAssembly.Instance(msg.module, { env: { memory } }).exports);
   }
 }
-const args = [];
-function work(gen) {
-  const n = C[${W.NARGS}], tasks = C[${W.NTASKS}], units = C[${W.UNITS}], chunk = C[${W.CHUNK}];
-  const id = C[${W.KERNEL}], fname = FUNCS[C[${W.FUNC}]];
-  const base = BASE.slice(0, n), mult = MULT.slice(0, n), kind = KIND.slice(0, n);
-  const g = gen & 0xffff;
-  let fn = null;
-  for (;;) {
-    const t = Atomics.load(C, ${W.TICKET});
-    if ((t >>> 16) !== g) return;
-    const i = t & 0xffff;
-    if (i >= tasks) return;
-    if (Atomics.compareExchange(C, ${W.TICKET}, t, t + 1) !== t) continue;
-    busy = true;
-    let failed = false;
-    try {
-      if (Atomics.load(C, ${W.CRASH}) !== 0) {
-        const crash = Atomics.exchange(C, ${W.CRASH}, 0);
-        if (crash === 1) throw new Error('test hook: a worker throws');
-        if (crash === 2) process.exit(3);
-      }
-      if (fn === null) fn = kernel(id)[fname];
-      const start = i * chunk, end = Math.min(units, start + chunk);
-      args.length = n;
-      for (let a = 0; a < n; a++) {
-        const k = kind[a];
-        args[a] = k === ${ARG.FIXED} ? base[a] : k === ${ARG.OFFSET} ? base[a] + start * mult[a]
-          : k === ${ARG.COUNT} ? end - start : k === ${ARG.BEGIN} ? start : k === ${ARG.END} ? end
-          : base[a] + thread * mult[a];
-      }
-      fn.apply(null, args);
-    } catch (e) {
-      failed = true;
-      report(${STATUS.THREW}, e && e.message ? e.message : String(e));
-    }
-    busy = false;
-    finishTask(tasks, failed);
-  }
-}
 Atomics.add(C, ${W.ALIVE}, 1);
 Atomics.notify(C, ${W.ALIVE});
 let seen = Atomics.load(C, ${W.GEN});
@@ -107,5 +138,89 @@ for (;;) {
 }
 Atomics.sub(C, ${W.ALIVE}, 1);
 port.close();
+`;
+}
+
+/** Milliseconds a browser worker without Atomics.waitAsync blocks before it lets its event loop run. */
+export const BROWSER_WAIT_SLICE_MS = 20;
+
+/**
+ * The browser worker (a classic Web Worker from a Blob URL). Its first message is
+ * `{ init: { memory, control, thread, waitAsync } }` (`waitAsync: false` selects the
+ * fallback for engines without Atomics.waitAsync); then `{ id, module }` (a compiled
+ * kernel to instantiate) and `{ drop }` (a kernel evicted from the caller's cache).
+ */
+export function browserWorkerSource(): string {
+  return `'use strict';
+let memory, control, thread, C, BASE, MULT, KIND, ERR;
+const instances = new Map();
+// Thrown by the exit test hook: leaves the task unfinished and closes the worker, as a
+// worker that dies without reporting (the caller's stall timeout must catch it).
+const EXIT = {};
+function kernel(id) {
+  const got = instances.get(id);
+  if (got === undefined) throw new Error('kernel ' + id + ' was never sent');
+  if (got.failed !== undefined) throw new Error('kernel ' + id + ' could not be instantiated: ' + got.failed);
+  return got.exports;
+}
+let waitAsync = null;
+// A yield to the event loop that setTimeout's clamping does not slow down.
+const tick = new MessageChannel();
+let afterTick = null;
+tick.port1.onmessage = () => { const f = afterTick; afterTick = null; if (f) f(); };
+function later(f) { afterTick = f; tick.port2.postMessage(0); }
+let seen = null;
+function loop() {
+  for (;;) {
+    if (Atomics.load(C, ${W.SHUTDOWN}) !== 0) {
+      Atomics.sub(C, ${W.ALIVE}, 1);
+      close();
+      return;
+    }
+    const gen = Atomics.load(C, ${W.GEN});
+    if (gen !== seen) {
+      // Its kernel is still on the way: let the event loop deliver it, then retry.
+      if (work(gen) === MISSING) { later(loop); return; }
+      seen = gen;
+    }
+    const until = performance.now() + C[${W.SPIN}] / 1000;
+    while (Atomics.load(C, ${W.GEN}) === seen && performance.now() < until);
+    if (Atomics.load(C, ${W.GEN}) !== seen) continue;
+    if (waitAsync !== null) {
+      const r = waitAsync(C, ${W.GEN}, seen);
+      if (r.async) { r.value.then(loop); return; }
+      continue;
+    }
+    if (Atomics.wait(C, ${W.GEN}, seen, ${BROWSER_WAIT_SLICE_MS}) === 'timed-out') { later(loop); return; }
+  }
+}
+self.onmessage = (e) => {
+  const msg = e.data;
+  if (msg.init !== undefined) {
+    ({ memory, control, thread } = msg.init);
+    if (msg.init.waitAsync && typeof Atomics.waitAsync === 'function') waitAsync = Atomics.waitAsync;
+    ${views('')}
+    Atomics.add(C, ${W.ALIVE}, 1);
+    Atomics.notify(C, ${W.ALIVE});
+    loop();
+  } else if (msg.drop !== undefined) {
+    instances.delete(msg.drop);
+  } else {
+    try {
+      instances.set(msg.id, { exports: new WebAssembly.Instance(msg.module, { env: { memory } }).exports });
+    } catch (err) {
+      // Reported by the first task that needs it, as a failure of that job.
+      instances.set(msg.id, { failed: err && err.message ? err.message : String(err) });
+    }
+  }
+};
+${core(
+  `const ready = instances.get(id);
+  if (ready === undefined) {
+    const t = Atomics.load(C, ${W.TICKET});
+    return (t >>> 16) === g && (t & 0xffff) < tasks ? MISSING : 0;
+  }`,
+  '{ close(); throw EXIT; }',
+)}
 `;
 }
