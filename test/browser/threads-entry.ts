@@ -6,7 +6,7 @@
  * first differing index of every output (-1: identical).
  */
 import {
-  BackendError, backendInfo, getBackend, manualSeed, matmul, setBackend, setNumThreads, tensor, terminateThreads, wasm,
+  BackendError, backendInfo, getBackend, manualSeed, matmul, setBackend, setNumThreads, tensor, terminateThreads, threadsReady, wasm,
   type Tensor,
 } from '@tsgrad/tensor';
 import { Linear, ReLU, SGD, Sequential, crossEntropy } from '@tsgrad/nn';
@@ -185,9 +185,10 @@ async function check(): Promise<ThreadsReport> {
   setNumThreads(2);
   report.threadsAfterSet2 = Number(backendInfo()['threads']);
   report.reasonAfterSet2 = String(backendInfo()['threadsReason']);
-  // A browser starts a Web Worker only while this Worker's event loop runs: await it.
+  // A browser starts a Web Worker only while this Worker's event loop runs: await it
+  // (the public threadsReady(), as a user would).
   const t0 = performance.now();
-  const ready = await rt().pool()!.ready(20_000);
+  const ready = await threadsReady(20_000);
   report.readyMs = performance.now() - t0;
   report.workersAlive = ready ? rt().pool()!.alive : 0;
   report.waitAsyncRun = compare(one);

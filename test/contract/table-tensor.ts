@@ -340,6 +340,7 @@ const runtime: Entry[] = [
   f('keep', (r) => [randTensor(r)], apply(T.keep), each(0, [...NOT_TENSOR, { storage: {}, gradFn: null, shape: [1] }])),
   f('releaseToScope', (r) => [randTensor(r)], apply(T.releaseToScope), each(0, [...NOT_TENSOR, { storage: {}, gradFn: null, shape: [1] }])),
   f('setNumThreads', () => [T.getNumThreads()], apply(T.setNumThreads), each(0, [0, -1, 257, 1.5, Number.NaN, Infinity, '2', null, undefined, [2]])),
+  f('threadsReady', () => [0], apply(T.threadsReady), each(0, [-1, Number.NaN, Infinity, '5', null, [5]])),
   f('formatTensor', (r) => [randTensor(r)], apply(T.formatTensor), each(0, [
     ...NOT_TENSOR, { shape: 'x', dtype: 'float32', dataSync: () => new Float32Array(2) }, { shape: [-1], dtype: 'float32', dataSync: () => new Float32Array(0) },
     { shape: [2], dtype: 'float16', dataSync: () => new Float32Array(2) }, { shape: [2], dtype: 'float32' }, { shape: [2], dtype: 'float32', dataSync: () => new Float32Array(2), gradFn: 5 },

@@ -44,7 +44,7 @@ export {
 } from './backend.js';
 export { CpuBackend, CpuStorage } from './cpu/cpu-backend.js';
 export { WasmBackend, WasmStorage, type WasmBackendOptions, type WasmStats } from './wasm/wasm-backend.js';
-export { wasm } from './wasm/register.js';
+export { wasm, threadsReady } from './wasm/register.js';
 export { setNumThreads, getNumThreads, terminateThreads } from './wasm/threads/index.js';
 export { evaluate } from './ops/evaluate.js';
 export { hostBackend, transferStats, resetTransferStats } from './ops/dispatch.js';

@@ -217,6 +217,18 @@ export class WasmBackend implements Backend {
     this.lastCollectEnd = end;
   }
 
+  /**
+   * Starts the worker threads (when more than one thread is in use) and resolves when
+   * every worker waits for work — true — or after `timeoutMs` — false. Kernels never
+   * wait for workers to boot (the calling thread takes every task until they are up);
+   * in a browser Worker, whose nested Workers start only while its event loop runs,
+   * await this before a long synchronous loop, or that loop runs on one thread.
+   */
+  threadsReady(timeoutMs = 10_000): Promise<boolean> {
+    const pool = this.rt.pool();
+    return pool ? pool.ready(timeoutMs) : Promise.resolve(true);
+  }
+
   /** Forgets every compiled kernel (tensors stay valid; kernels are rebuilt on use). */
   clearKernelCache(): void {
     this.runtime?.clearCache();

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { mulberry32 } from '@tsgrad/testing';
 import {
   BackendError, TsgradError, ValueError, backendInfo, getBackend, getNumThreads, matmul, setBackend, setNumThreads,
-  tensor, terminateThreads, wasm, type Tensor,
+  tensor, terminateThreads, threadsReady, wasm, type Tensor,
 } from '../../index.js';
 import type { WasmRuntime } from '../runtime.js';
 import { setThreadTuning, type ThreadTuning } from './split.js';
@@ -241,6 +241,24 @@ describe('wasm threads: lifecycle and settings', () => {
     } finally {
       setThreadTuning(old);
     }
+  });
+
+  it('threadsReady() starts the workers and resolves once they wait for work; true at once on one thread; bad timeouts throw', async () => {
+    await terminateThreads();
+    setNumThreads(1);
+    await expect(threadsReady()).resolves.toBe(true);
+    expect(wasm.stats().threadWorkers).toBe(0);
+    setNumThreads(3);
+    expect(wasm.stats().threadWorkers).toBe(0);
+    await expect(threadsReady(30_000)).resolves.toBe(true);
+    expect(wasm.stats().threadWorkers).toBe(2);
+    expect(rt().pool()!.alive).toBe(2);
+    for (const bad of [-1, NaN, Infinity, '5' as unknown as number]) {
+      expect(() => threadsReady(bad), String(bad)).toThrow(ValueError);
+    }
+    expect(() => threadsReady(-1)).toThrow("threadsReady: argument 'timeoutMs' expected a non-negative finite number of milliseconds, got -1");
+    await terminateThreads();
+    setNumThreads(1);
   });
 
   it('reports threads and why in backendInfo()', () => {
