@@ -199,6 +199,16 @@ function suite(relaxed: boolean): void {
     ]) expectClose(runCase(rt, c, 71), describeCase(c));
   });
 
+  it('a broadcast B packed right behind a packed A whose size is a whole number of 64-byte lines (regression)', () => {
+    // M = 15, K odd: packed A is 16·K floats and its ragged last panel's zero-fill once
+    // ran 8 bytes past it, into the first columns of B's packed tail panel, which a
+    // broadcast B does not repack for later batch elements (they came out 0).
+    for (const K of [1, 3, 5, 7]) for (const N of [99, 100, 101, 103]) for (const M of [15, 13, 31]) {
+      const c: Case = { batch: 3, M, K, N, la: 'row', lb: 'row', broadcastA: false, broadcastB: true };
+      expectClose(runCase(rt, c, 41), describeCase(c));
+    }
+  });
+
   it('batches with a broadcast operand on either side', () => {
     for (const [bA, bB] of [[true, false], [false, true], [true, true], [false, false]] as const) {
       const c: Case = { batch: 4, M: 19, K: 33, N: 21, la: 'trans', lb: 'strided', broadcastA: bA, broadcastB: bB };

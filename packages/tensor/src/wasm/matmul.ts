@@ -146,19 +146,28 @@ function forLoop(f: Fb, i: Local, start: () => void, end: () => void, step: () =
 
 /** Stores zeros over `bytes` (a multiple of 16) bytes at `ptr` (clobbers both locals). */
 function zeroFill(f: Fb, ptr: Local, bytes: Local): void {
-  f.block((exit) => {
-    f.loop((top) => {
-      f.local.get(bytes);
-      f.i32.eqz();
-      f.brIf(exit);
-      f.local.get(ptr);
-      f.f32x4.const(0);
-      f.v128.store(0);
-      addConst(f, ptr, 16);
-      addConst(f, bytes, -16);
-      f.br(top);
+  // Whole vectors while 16 bytes remain, then words: never a byte past `bytes`.
+  for (const step of [16, 4]) {
+    f.block((exit) => {
+      f.loop((top) => {
+        f.local.get(bytes);
+        f.i32.const(step);
+        f.i32.lt_u();
+        f.brIf(exit);
+        f.local.get(ptr);
+        if (step === 16) {
+          f.f32x4.const(0);
+          f.v128.store(0);
+        } else {
+          f.f32.const(0);
+          f.f32.store(0);
+        }
+        addConst(f, ptr, step);
+        addConst(f, bytes, -step);
+        f.br(top);
+      });
     });
-  });
+  }
 }
 
 /**
@@ -322,15 +331,10 @@ function emitPack(m: ModuleBuilder, fname: string, W: number): number {
       }, () => {
         // Ragged last panel: zero it, then copy the valid part.
         setI(f, q, () => f.local.get(dst!));
+        // Exactly the panel (K·W floats): a packed operand whose size is a multiple of 64
+        // bytes has no slack after it — the next operand starts there (a vector-rounded
+        // fill once zeroed the first columns of a broadcast B packed right behind A).
         setI(f, n, () => { f.local.get(K!); f.i32.const(W * 4); f.i32.mul(); });
-        // Rounded up to whole vectors: this may write a few bytes past the last panel,
-        // never past the 64-byte rounding the scratch layout gives each packed operand.
-        f.local.get(n);
-        f.i32.const(15);
-        f.i32.add();
-        f.i32.const(-16);
-        f.i32.and();
-        f.local.set(n);
         zeroFill(f, q, n);
         forLoop(f, k, () => f.i32.const(0), () => f.local.get(K!), () => f.i32.const(1), () => {
           setI(f, q, () => f.local.get(base));
