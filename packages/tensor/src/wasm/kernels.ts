@@ -336,6 +336,16 @@ export function runReduce(rt: WasmRuntime, plan: Plan, root: Expr, nReduced: num
   const lay = layout(plan.shape, [nKept, nReduced], acc);
   let shape = lay.shape;
   let [gk, gr] = lay.groups as [number, number];
+  const full = fullChunks(rt, plan, target.op, shape, gk, gr, target.outDtype);
+  if (full) {
+    // One long reduced run and nothing kept: reduce it as [chunks, FULL_CHUNK] rows (a
+    // kept dim the threads can split) into partials, then combine them in order below.
+    const s0 = acc.map((a) => a.strides[0]!);
+    acc[0] = { ptr: full.partials, dtype: target.outDtype, strides: [4, 0] };
+    for (let k = 1; k < acc.length; k++) acc[k]!.strides = [s0[k]! * FULL_CHUNK, s0[k]!];
+    shape = [full.chunks, FULL_CHUNK];
+    gk = 1;
+  }
   if (gr === 0) {
     // Nothing left to reduce over (every reduced dim has size 1): one element each.
     shape = [...shape, 1];
@@ -391,10 +401,79 @@ export function runReduce(rt: WasmRuntime, plan: Plan, root: Expr, nReduced: num
   const handle = rt.handle(key, build);
   // Only kept dims are split (each output is computed whole, by one thread); the kept
   // run of the column and lanes orders by whole groups of four outputs.
-  runBox(rt, handle, rt.profile ? rt.kernel(key, build) : handle.exports, b.args, shape, acc.length, {
+  const exports = rt.profile ? rt.kernel(key, build) : handle.exports;
+  runBox(rt, handle, exports, b.args, shape, acc.length, {
     dims: range(0, gk), align: (d) => (d === gk - 1 && (cols || lanes) ? 4 : 1),
   });
   if (scratch) rt.heap.release(scratch);
+  if (full) {
+    try {
+      if (full.tail > 0) {
+        // The ragged last chunk: the same kernel over one row of `tail` elements.
+        const args = b.args.slice();
+        args[0] = 1;
+        args[1] = full.tail;
+        for (let k = 0; k < acc.length; k++) args[D + k * (1 + D)]! += full.chunks * acc[k]!.strides[0]!;
+        exports['run']!(...args);
+      }
+      combinePartials(rt, target, full.partials, full.chunks + (full.tail > 0 ? 1 : 0));
+    } finally {
+      rt.heap.release(full.partials);
+    }
+  }
+}
+
+/**
+ * Full reductions (nothing kept) of at least FULL_SPLIT_MIN elements are cut into
+ * chunks of FULL_CHUNK — a function of the shape alone, never of the thread count —
+ * reduced to one partial each (in parallel where threads are on) and combined in
+ * chunk order on the calling thread: 1, 2 or 8 threads give the same bits.
+ */
+const FULL_CHUNK = 1 << 14;
+const FULL_SPLIT_MIN = 1 << 16;
+
+function fullChunks(
+  rt: WasmRuntime, plan: Plan, rop: ReduceOp, shape: readonly number[], gk: number, gr: number, outDtype: DType,
+): { chunks: number; tail: number; partials: number } | null {
+  if (gk !== 0 || gr !== 1 || shape[0]! < FULL_SPLIT_MIN || plan.index !== null) return null;
+  if (rop !== 'sum' && rop !== 'max' && rop !== 'min' && rop !== 'logSumExp') return null;
+  if (outDtype !== 'float32' && outDtype !== 'int32') return null;
+  const n = shape[0]!;
+  const chunks = Math.floor(n / FULL_CHUNK);
+  const tail = n - chunks * FULL_CHUNK;
+  return { chunks, tail, partials: rt.heap.alloc((chunks + (tail > 0 ? 1 : 0)) * 4) };
+}
+
+/** Writes the reduction of `count` partials (float32 or int32 at `partials`), in order, to the target. */
+function combinePartials(rt: WasmRuntime, target: ReduceTarget, partials: number, count: number): void {
+  const int = target.outDtype === 'int32';
+  const view = int ? rt.heap.i32 : rt.heap.f32;
+  const at = partials >> 2;
+  let r = view[at]!;
+  switch (target.op) {
+    case 'sum':
+      // Float partials add in float64 (as the kernels' long runs do); int32 wraps as the kernels do.
+      for (let i = 1; i < count; i++) r = int ? (r + view[at + i]!) | 0 : r + view[at + i]!;
+      break;
+    case 'max':
+      for (let i = 1; i < count; i++) r = Math.max(r, view[at + i]!);
+      break;
+    case 'min':
+      for (let i = 1; i < count; i++) r = Math.min(r, view[at + i]!);
+      break;
+    case 'logSumExp': {
+      for (let i = 1; i < count; i++) r = Math.max(r, view[at + i]!);
+      if (Number.isFinite(r)) {
+        let sum = 0;
+        for (let i = 0; i < count; i++) sum += Math.exp(view[at + i]! - r);
+        r += Math.log(sum);
+      }
+      break;
+    }
+    default:
+      throw new Error(`wasm backend: internal error, no partial combine for '${target.op}'`);
+  }
+  (int ? rt.heap.i32 : rt.heap.f32)[target.ptr >> 2] = r;
 }
 
 /**

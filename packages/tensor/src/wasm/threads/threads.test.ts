@@ -195,6 +195,67 @@ describe('wasm threads: results do not depend on the thread count', () => {
   });
 });
 
+describe('wasm threads: full reductions in fixed chunks', () => {
+  it('sum, max, min, logSumExp (plain, fused, int32, strided) over 2¹⁶+ elements: partials in parallel, combined in order; right and bit-identical for 1, 2 and 8 threads', () => {
+    const n = (1 << 17) + 12_345; // eight whole chunks and a ragged one
+    const data = values(n, 21);
+    const ints = Int32Array.from({ length: n }, (_, i) => ((i * 7919) % 2001) - 1000);
+    const special = values(n, 22);
+    special[70_000] = Infinity;
+    const withNaN = values(n, 23);
+    withNaN[100_000] = NaN;
+    const run = (): Tensor[] => {
+      const x = tensor(data, { shape: [n] });
+      const i = tensor(ints, { dtype: 'int32' });
+      const strided = tensor(data, { shape: [n] }).slice(0, 1, n - 1, 2);
+      return [
+        x.sum(), x.max(), x.min(), x.logSumExp(0), x.exp().sum(), x.mean(), i.sum(), i.max(), strided.sum(),
+        tensor(special).logSumExp(0), tensor(special).max(), tensor(withNaN).sum(), tensor(withNaN).logSumExp(0), tensor(withNaN).min(),
+      ];
+    };
+    const before = wasm.stats();
+    const byThreads = [1, 2, 8].map((t) => {
+      useThreads(t);
+      return bits(run());
+    });
+    expect(wasm.stats().workerTasks).toBeGreaterThan(before.workerTasks);
+    byThreads.slice(1).forEach((got, t) => got.forEach((g, j) => expect(Array.from(g), `output ${j}, ${[2, 8][t]} threads`).toEqual(Array.from(byThreads[0]![j]!))));
+    // A full sum is one parallel job (its partials), not a kernel on the calling thread alone.
+    useThreads(2);
+    const xs = tensor(data, { shape: [n] });
+    const jobs = wasm.stats().parallelJobs;
+    xs.sum().item();
+    expect(wasm.stats().parallelJobs).toBe(jobs + 1);
+    // Against float64 references.
+    const [sum, max, min, lse, expSum, mean, isum, imax, ssum, lseInf, maxInf, sumNaN, lseNaN, minNaN] = run().map((t) => t.item());
+    let s64 = 0, e64 = 0, st64 = 0, is = 0, im = -Infinity, dmax = -Infinity, dmin = Infinity;
+    for (let k = 0; k < n; k++) {
+      s64 += data[k]!;
+      dmax = Math.max(dmax, data[k]!);
+      dmin = Math.min(dmin, data[k]!);
+      e64 += Math.exp(data[k]!);
+      is += ints[k]!;
+      im = Math.max(im, ints[k]!);
+    }
+    for (let k = 1; k < n - 1; k += 2) st64 += data[k]!;
+    const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
+    expect(rel(sum!, s64)).toBeLessThan(1e-6);
+    expect(rel(ssum!, st64)).toBeLessThan(1e-6);
+    expect(rel(mean!, s64 / n)).toBeLessThan(1e-6);
+    expect(max).toBe(dmax);
+    expect(min).toBe(dmin);
+    expect(rel(lse!, Math.log(e64))).toBeLessThan(1e-6);
+    expect(rel(expSum!, e64)).toBeLessThan(1e-6);
+    expect(isum).toBe(is);
+    expect(imax).toBe(im);
+    expect(lseInf).toBe(Infinity);
+    expect(maxInf).toBe(Infinity);
+    expect(sumNaN).toBeNaN();
+    expect(lseNaN).toBeNaN();
+    expect(minNaN).toBeNaN();
+  });
+});
+
 describe('wasm threads: failures', () => {
   it('a worker that throws becomes a BackendError, and the next kernel runs on a fresh pool', () => {
     useThreads(2);
