@@ -118,8 +118,9 @@ export function emitExpr(ctx: EmitContext, e: Expr, mode: Mode, memo: Map<Expr, 
   if (e.kind === 'leaf') {
     const h = ctx.hoisted(e);
     if (h) f.local.get(h);
-    else if (e.gather) {
-      // A gathered read: its address moves by the index value along the gathered dim.
+    else if (e.gather !== undefined) {
+      // A gathered read: its address moves by the index value along the gathered dim
+      // (a gather stride of 0 — a source of extent 1 — is still one: its plan has the index).
       emitLoad(f, e.dtype, () => ctx.gatherAddress!(e), 'lane');
     } else {
       const m = mode === 'vector' && ctx.splat?.(e) ? 'lane' : mode;

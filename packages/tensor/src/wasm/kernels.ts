@@ -137,7 +137,7 @@ function context(fr: Frame, relaxed: boolean, ptrOf: (leaf: LeafExpr) => Local, 
 function hoist(f: FunctionBuilder, leaves: readonly LeafExpr[], classes: readonly string[], ptrOf: (l: LeafExpr) => Local): Map<LeafExpr, Local> {
   const h = new Map<LeafExpr, Local>();
   leaves.forEach((l, i) => {
-    if (classes[i] !== 'bcast' || l.gather) return;
+    if (classes[i] !== 'bcast' || l.gather !== undefined) return;
     const v = f.addLocal('v128');
     emitLoad(f, l.dtype, ptrOf(l), 'lane');
     f.local.set(v);
@@ -178,7 +178,7 @@ export function runMap(rt: WasmRuntime, plan: Plan, root: Expr, out: Accessor): 
   const D = shape.length;
   const classes = acc.map((a) => innerClass(a.strides[D - 1]!, a.dtype));
   // Gathered reads (a gather kernel's source) move by data: one element at a time.
-  const gathered = plan.leaves.filter((l) => l.gather);
+  const gathered = plan.leaves.filter((l) => l.gather !== undefined);
   const simd = gathered.length === 0 && classes[0] === 'unit' && classes.slice(1).every((c) => c !== 'strided');
   const b = params(plan, shape, acc);
   for (const l of gathered) {
@@ -186,7 +186,9 @@ export function runMap(rt: WasmRuntime, plan: Plan, root: Expr, out: Accessor): 
     b.args.push(l.gather! * elemBytes(l.dtype));
   }
   const gatherKey = gathered.length ? `|g${gathered.map((l) => l.slot).join(',')}@${plan.index!.slot}` : '';
-  const key = `map|${D}|${simd ? 'v' : 's'}|${DT[out.dtype]}${classes[0]}|${plan.consts.map((c) => DT[c.dtype]).join('')}${gatherKey}|` +
+  // The operand count is in the key too: a plan may carry an operand no expression leaf
+  // names (a gather's index), and the compiled function's signature depends on it.
+  const key = `map|${D}|${acc.length}|${simd ? 'v' : 's'}|${DT[out.dtype]}${classes[0]}|${plan.consts.map((c) => DT[c.dtype]).join('')}${gatherKey}|` +
     exprKey(root, (l) => classes[l.slot]!);
   const build = (m: ModuleBuilder) => m.func('run', b.paramTypes, [], (f, ps) => {
     const fr = frame(f, ps, D, acc.length, plan);
@@ -377,7 +379,7 @@ export function runReduce(rt: WasmRuntime, plan: Plan, root: Expr, nReduced: num
   const classes = cols || lanes ? ['unit', ...colClasses] : ['unit', ...rowClasses];
   // The lanes kernel depends on both dims' classes (splat along one, bump along the other).
   const keyClass = (l: LeafExpr) => (cols || lanes ? `${colClasses[l.slot - 1]}/${rowClasses[l.slot - 1]}` : rowClasses[l.slot - 1]!);
-  const key = `reduce|${op}|${variant}|${gk}.${gr}|${DT[target.outDtype]}|${plan.consts.map((c) => DT[c.dtype]).join('')}|` +
+  const key = `reduce|${op}|${variant}|${gk}.${gr}|${acc.length}|${DT[target.outDtype]}|${plan.consts.map((c) => DT[c.dtype]).join('')}|` +
     exprKey(root, keyClass);
   if (cols) {
     // Accumulate straight into the output (and the scratch sum): start at the identity.

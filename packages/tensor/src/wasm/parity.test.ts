@@ -599,6 +599,26 @@ describe('gather, scatterAdd, contiguous, cat, stack', () => {
     }), RUNS);
   });
 
+  it('a gather along a dim of extent 1 and the same chain without a gather get different kernels (regression)', () => {
+    // The gathered leaf's stride along that dim is 0; the gather's kernel was once keyed
+    // like the plain chain's although it takes one more operand (the index), so whichever
+    // ran second called the other's kernel with the wrong arguments (garbage or NaN).
+    const lazy = (t: Tensor, u: Tensor) => t.mul(0.5).sub(u.max(0, true)).add(u).abs();
+    for (const order of ['plain first', 'gather first'] as const) {
+      for (const shape of [[1, 11], [1, 2], [1, 3, 5]]) {
+        wasm.clearKernelCache();
+        const seed = shape.length * 7 + shape[1]!;
+        const x = both(() => build({ shape, layout: 'contiguous', pick: 0, seed }, 'float32', 'finite'));
+        const y = both(() => build({ shape, layout: 'contiguous', pick: 0, seed: seed + 1 }, 'float32', 'finite'));
+        const index = both(() => tensor(new Int32Array(numel(shape)), { shape, dtype: 'int32' }));
+        const plain = (): Pair => ({ cpu: lazy(x.cpu, y.cpu), wasm: lazy(x.wasm, y.wasm) });
+        const gathered = (): Pair => ({ cpu: lazy(x.cpu, y.cpu).gather(0, index.cpu), wasm: lazy(x.wasm, y.wasm).gather(0, index.wasm) });
+        const runs = order === 'plain first' ? [plain, gathered] : [gathered, plain];
+        for (const run of runs) expectExact(run(), `${order}, [${shape}]`);
+      }
+    }
+  });
+
   it('contiguous() of every view layout, every dtype', () => {
     fc.assert(fc.property(arbInput(), fc.constantFrom<DType>('float32', 'int32', 'bool'), (s, dtype) => {
       const x = both(() => build(s, dtype));
