@@ -1,4 +1,5 @@
 import { BackendError } from '../errors.js';
+import { envVar } from '../memory/sync-gc.js';
 import { ModuleBuilder } from './builder.js';
 import { WasmHeap } from './heap.js';
 import { getNumThreads, threadSupport } from './threads/config.js';
@@ -67,6 +68,14 @@ export class WasmRuntime {
   /** Emit relaxed-SIMD fused multiply-adds (only when the engine has them). */
   readonly relaxed: boolean;
   private readonly cache = new Map<string, KernelHandle>();
+  /**
+   * TSGRAD_WASM_VERIFY_KEYS=1 (tests): cache hits rebuild the kernel and compare its
+   * bytes with the cached module's, so two different kernels under one key fail at once,
+   * whatever the data — not only when a wrong result happens to be visible. Each key's
+   * first 32 hits are checked, then every 32nd (a long training loop stays affordable).
+   */
+  private readonly verifyKeys = envVar('TSGRAD_WASM_VERIFY_KEYS') === '1';
+  private readonly bytesOf = new Map<string, { bytes: Uint8Array; hits: number }>();
   /** The hit count at each kernel's last use. */
   private readonly used = new WeakMap<KernelHandle, number>();
   private threadPool: ThreadPool | null = null;
@@ -178,6 +187,7 @@ export class WasmRuntime {
   /** The kernel under `key` with its compiled module (what worker threads instantiate). */
   handle(key: string, build: (m: ModuleBuilder) => void): KernelHandle {
     const hit = this.cache.get(key);
+    if (hit && this.verifyKeys) this.verifyKey(key, build);
     if (hit) {
       this.counters.hits++;
       // Map order is insertion order: re-insert to mark as most recently used — but only
@@ -192,6 +202,7 @@ export class WasmRuntime {
     const m = new ModuleBuilder().importMemory(this.heap.importDescriptor);
     build(m);
     const bytes = m.finish();
+    if (this.verifyKeys) this.bytesOf.set(key, { bytes, hits: 0 });
     let handle: KernelHandle;
     try {
       const module = new WebAssembly.Module(bytes as BufferSource);
@@ -210,6 +221,20 @@ export class WasmRuntime {
       this.counters.evicted++;
     }
     return handle;
+  }
+
+  private verifyKey(key: string, build: (m: ModuleBuilder) => void): void {
+    const entry = this.bytesOf.get(key);
+    if (!entry) return;
+    const hits = ++entry.hits;
+    if (hits > 32 && hits % 32 !== 0) return;
+    const want = entry.bytes;
+    const m = new ModuleBuilder().importMemory(this.heap.importDescriptor);
+    build(m);
+    const got = m.finish();
+    if (got.length !== want.length || got.some((v, i) => v !== want[i])) {
+      throw new BackendError(`wasm backend: internal error, two different kernels share the cache key '${key}' (TSGRAD_WASM_VERIFY_KEYS)`);
+    }
   }
 
   cacheStats(): KernelCacheStats {
