@@ -2,8 +2,10 @@
  * The epoch loop the trainers share: seeded minibatch order, a progress line per
  * epoch, and a history of the mean training loss (plus whatever the caller measures
  * after each epoch). What one step does — forward, loss, backward, optimiser — is the
- * caller's, so the loop fits classifiers and dense detectors alike.
+ * caller's, so the loop fits classifiers and dense detectors alike; each step runs in
+ * `tidy`, so its tensors are freed when it returns.
  */
+import { tidy } from '@tsgrad/tensor';
 import { shuffledBatches } from './batches.js';
 import { EpochProgress } from './progress.js';
 import type { SeededRandom } from './rng.js';
@@ -47,7 +49,10 @@ export function fit(opts: FitOptions): FitResult {
     progress.startEpoch(epoch, batches.length);
     let total = 0, seen = 0;
     batches.forEach((indices, b) => {
-      const loss = opts.step(indices, ++steps);
+      // In a memory scope: every tensor the step makes (batch, activations, gradients'
+      // temporaries) is freed when it returns, instead of waiting for the garbage
+      // collector; parameters, optimiser state and buffers updated in place survive.
+      const loss = tidy(() => opts.step(indices, ++steps));
       if (!Number.isFinite(loss)) throw new Error(`${opts.label}: the training loss became ${loss} at epoch ${epoch}, batch ${b + 1}`);
       total += loss * indices.length;
       seen += indices.length;
