@@ -11,7 +11,11 @@
  * Results are bit-identical across thread counts (tested in threads.test.ts); this
  * measures time only. On a shared machine the numbers are noisy: read the medians.
  */
-import { add, backendInfo, evaluate, exp, getNumThreads, matmul, randn, setNumThreads, terminateThreads, wasm, type Tensor } from '@tsgrad/tensor';
+import { add, backendInfo, evaluate, exp, getNumThreads, matmul, randn, setNumThreads, terminateThreads, tidy, wasm, type Tensor } from '@tsgrad/tensor';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FULL, QUICK, measure, type TimingOptions } from './lib/timing.js';
 import { mlpWorkloads } from './workloads/mlp.js';
 import { initJax } from './peers/jax.js';
@@ -19,6 +23,12 @@ import type { WasmRuntime } from '../packages/tensor/src/wasm/runtime.js';
 import { setThreadTuning } from '../packages/tensor/src/wasm/threads/split.js';
 
 const quick = process.argv.includes('--quick');
+/** Everything printed, also written to bench/results/threads.md (threads-quick.md with --quick). */
+const lines: string[] = [];
+const print = (line: string): void => {
+  lines.push(line);
+  console.log(line);
+};
 const withJax = !process.argv.includes('--no-jax');
 const opts: TimingOptions = quick ? QUICK : { ...FULL, maxTimeMs: 2500 };
 const rt = (): WasmRuntime => (wasm as unknown as { rt: WasmRuntime }).rt;
@@ -38,7 +48,7 @@ async function threaded(fn: () => unknown): Promise<[number, string]> {
 }
 
 async function startup(): Promise<void> {
-  console.log('\n## Worker start-up (2 threads: one worker)\n');
+  print('\n## Worker start-up (2 threads: one worker)\n');
   const times: number[] = [];
   for (let i = 0; i < (quick ? 1 : 5); i++) {
     await terminateThreads();
@@ -49,7 +59,7 @@ async function startup(): Promise<void> {
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  console.log(`start-up, median of ${times.length}: ${fmt(times[Math.floor(times.length / 2)]!)} (min ${fmt(times[0]!)})`);
+  print(`start-up, median of ${times.length}: ${fmt(times[Math.floor(times.length / 2)]!)} (min ${fmt(times[0]!)})`);
 }
 
 function finish(t: Tensor): void {
@@ -70,23 +80,23 @@ async function oneVsTwo(run: () => unknown, tune?: Parameters<typeof setThreadTu
 }
 
 async function crossover(): Promise<void> {
-  console.log('\n## Dispatch cost and crossover (every kernel split vs the calling thread alone)\n');
-  console.log('| op | n | 1 thread | 2 threads, split | ratio | worker\'s tasks |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  print('\n## Dispatch cost and crossover (every kernel split vs the calling thread alone)\n');
+  print('| op | n | 1 thread | 2 threads, split | ratio | worker\'s tasks |');
+  print('|---|---:|---:|---:|---:|---:|');
   const old = setThreadTuning({ minElements: 0 });
   try {
     {
       // The fixed cost of a job: a 64-element add as two 32-element tasks, against the same kernel unsplit.
       const a = randn([64]), b = randn([64]);
       const [t1, t2, share] = await oneVsTwo(() => finish(add(a, b)), { taskElements: 32 });
-      console.log(`dispatch cost: ${fmt(t2 - t1)} per job (add of 64 elements: ${fmt(t1)} unsplit, ${fmt(t2)} as two tasks; worker's tasks ${share})\n`);
+      print(`dispatch cost: ${fmt(t2 - t1)} per job (add of 64 elements: ${fmt(t1)} unsplit, ${fmt(t2)} as two tasks; worker's tasks ${share})\n`);
     }
     for (const [name, f] of [['add', (a: Tensor, b: Tensor) => add(a, b)], ['exp', (a: Tensor) => exp(a)]] as const) {
       for (const n of quick ? [4096, 1 << 16] : [1 << 10, 1 << 12, 1 << 14, 1 << 15, 1 << 16, 1 << 17, 1 << 18, 1 << 20]) {
         const a = randn([n]), b = randn([n]);
         // Kernel time without the read-back's copy: computed, then freed.
         const [t1, t2, share] = await oneVsTwo(() => finish(f(a, b)));
-        console.log(`| ${name} | ${n} | ${fmt(t1)} | ${fmt(t2)} | ${(t1 / t2).toFixed(2)}× | ${share} |`);
+        print(`| ${name} | ${n} | ${fmt(t1)} | ${fmt(t2)} | ${(t1 / t2).toFixed(2)}× | ${share} |`);
       }
     }
   } finally {
@@ -95,7 +105,7 @@ async function crossover(): Promise<void> {
 }
 
 async function table(): Promise<void> {
-  console.log('\n## Scaling (default thresholds)\n');
+  print('\n## Scaling (default thresholds)\n');
   const a512 = randn([512, 512]), b512 = randn([512, 512]);
   const x1m = randn([1 << 20]), y1m = randn([1 << 20]);
   const mlp = mlpWorkloads[0]!.impls.tsgrad!;
@@ -104,14 +114,21 @@ async function table(): Promise<void> {
       const impl = await mlp();
       return () => impl.run(false);
     }],
+    // The same step inside tidy(): every temporary is freed when the step returns, so
+    // the backend never forces a full garbage collection (npm run bench times the step
+    // without tidy, as most loops are written; see the README's Threads section).
+    ['MLP step as above, in tidy()', async () => {
+      const impl = await mlp();
+      return () => tidy(() => void impl.run(false));
+    }],
     // As in `npm run bench`: the timed region ends when the result exists in the
     // backend's memory (evaluate), and the result is released at once (dispose).
     ['matmul 512³', async () => () => finish(matmul(a512, b512))],
     ['add 1M', async () => () => finish(add(x1m, y1m))],
     ['exp 1M', async () => () => finish(exp(x1m))],
   ];
-  console.log('| workload | 1 thread | 2 threads | speed-up | worker\'s tasks |');
-  console.log('|---|---:|---:|---:|---:|');
+  print('| workload | 1 thread | 2 threads | speed-up | worker\'s tasks |');
+  print('|---|---:|---:|---:|---:|');
   for (const [name, make] of rows) {
     setNumThreads(1);
     const f1 = await make();
@@ -120,18 +137,24 @@ async function table(): Promise<void> {
     rt().pool()!.waitReady();
     const f2 = await make();
     const [t2, share] = await threaded(f2);
-    console.log(`| ${name} | ${fmt(t1)} | ${fmt(t2)} | ${(t1 / t2).toFixed(2)}× | ${share} |`);
+    print(`| ${name} | ${fmt(t1)} | ${fmt(t2)} | ${(t1 / t2).toFixed(2)}× | ${share} |`);
   }
   if (withJax) {
     await initJax();
     const impl = await mlpWorkloads[0]!.impls.jax!();
     const tj = await median(() => impl.run(false));
-    console.log(`\njax-js (jit, wasm, 1 thread in Node) MLP step: ${fmt(tj)}`);
+    print(`\njax-js (jit, wasm, 1 thread in Node) MLP step: ${fmt(tj)}`);
   }
 }
 
-console.log(`tsgrad threads bench: node ${process.version}, default threads ${getNumThreads()}, backend ${JSON.stringify(backendInfo())}`);
+print(`# tsgrad threads bench\n\n<!-- generated by bench/threads.ts; re-run \`npm run bench:threads\` instead of editing -->\n`);
+print(`${new Date().toISOString()} · ${cpus()[0]?.model.trim() ?? 'unknown CPU'} · ${cpus().length} cores · Node ${process.version} · load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}  `);
+print(`command: \`npm run bench:threads\`${quick ? ' --quick (smoke test, numbers are not measurements)' : ''}${withJax ? '' : ' --no-jax'}  `);
+print(`backend: ${JSON.stringify(backendInfo())} · default threads ${getNumThreads()}`);
 await startup();
 await crossover();
 await table();
 await terminateThreads();
+const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', quick ? 'threads-quick.md' : 'threads.md');
+writeFileSync(out, lines.join('\n') + '\n');
+console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
