@@ -233,3 +233,28 @@ describe('tidy and autograd', () => {
     expect(freed(view)).toBe(false);
   });
 });
+
+describe('copies taken before a scope frees the original', () => {
+  it('clone() is computed at once: it keeps its values after a scope frees the memory it copied (released state, replaced storage)', () => {
+    const base = live();
+    const p = vec(64);
+    const state = vec(64, 100);
+    const copyOfLazy = p.mul(2).clone();
+    const copy = p.clone();
+    const stateCopy = state.clone();
+    tidy(() => {
+      p.assign_(p.add(1000)); // p's old storage: freed with the scope
+      releaseToScope(state); // like an optimiser's replaced state
+    });
+    // Reuse the freed blocks, so a copy still reading them would see other numbers.
+    tidy(() => {
+      for (let i = 0; i < 4; i++) tensor(new Float32Array(64).fill(-7)).mul(3).dataSync();
+    });
+    expect(Array.from(copyOfLazy.dataSync())).toEqual(Array.from({ length: 64 }, (_, i) => 2 * (1 + i)));
+    expect(Array.from(copy.dataSync())).toEqual(Array.from({ length: 64 }, (_, i) => 1 + i));
+    expect(Array.from(stateCopy.dataSync())).toEqual(Array.from({ length: 64 }, (_, i) => 100 + i));
+    expect(Array.from(p.dataSync())).toEqual(Array.from({ length: 64 }, (_, i) => 1001 + i));
+    for (const t of [p, copyOfLazy, copy, stateCopy]) t.dispose();
+    expect(live()).toBe(base);
+  });
+});

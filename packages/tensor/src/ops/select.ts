@@ -3,6 +3,7 @@ import { broadcastShapes, contiguousStrides, normalizeDim, numelOf } from '../sh
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd/node.js';
 import { fromStorage, runKernel } from './dispatch.js';
+import { evaluate } from './evaluate.js';
 import { where } from './elementwise.js';
 import { slice } from './shape.js';
 import { dropUnitDim } from './unfold.js';
@@ -56,7 +57,8 @@ function maskedFillImpl(x: Tensor, mask: Tensor, value: number | boolean | Tenso
 
 /**
  * A copy with storage of its own, like `torch.clone`: same values and dtype, in the
- * graph (the gradient passes through unchanged), contiguous.
+ * graph (the gradient passes through unchanged), contiguous, and computed at once (on
+ * a lazy backend too), so it never depends on the original's memory.
  */
 export const clone = checked('clone', [['input', tensor()]], cloneImpl);
 
@@ -68,5 +70,10 @@ function cloneImpl(x: Tensor): Tensor {
     return s;
   });
   // A copy's VJP is the identity: the `contiguous` primitive's.
-  return record(fromStorage(storage, x.shape, x.dtype), 'contiguous', [x], {});
+  const out = record(fromStorage(storage, x.shape, x.dtype), 'contiguous', [x], {});
+  // Computed now, as torch.clone is: a lazy backend would otherwise keep reading x's
+  // memory, which a memory scope may free (an optimiser step replacing x's storage) —
+  // a copy must stay readable whatever happens to the original.
+  evaluate(out);
+  return out;
 }
