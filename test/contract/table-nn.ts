@@ -160,6 +160,28 @@ const optimizers: Entry[] = (Object.keys(OPTIMIZERS) as (keyof typeof OPTIMIZERS
     ], [name]),
   ];
 });
+// loadStateDict: the optimiser's own snapshot, broken one entry at a time.
+for (const name of Object.keys(OPTIMIZERS) as (keyof typeof OPTIMIZERS)[]) {
+  const C = OPTIMIZERS[name] as unknown as new (p: unknown, o?: object) => Optimizer<object, unknown>;
+  type SD = ReturnType<Optimizer<object, unknown>['stateDict']>;
+  optimizers.push(
+    f(`${name}.loadStateDict`, (r) => { const c = trained(C as never, r); return [c.opt, c.opt.stateDict()]; }, (a) => (a[0] as Optimizer<object, unknown>).loadStateDict(a[1] as SD), [
+      ...each(1, [null, 5, 'x', [], T.rand([2])]),
+      replace(1, 'an extra entry', (a) => ({ ...(a[1] as SD), extra: 1 })),
+      replace(1, 'no parameter groups', (a) => ({ ...(a[1] as SD), paramGroups: [] })),
+      replace(1, 'an unknown option', (a) => ({ ...(a[1] as SD), paramGroups: [{ ...(a[1] as SD).paramGroups[0]!, learningRate: 1 }] })),
+      replace(1, 'a negative lr', (a) => ({ ...(a[1] as SD), paramGroups: [{ ...(a[1] as SD).paramGroups[0]!, lr: -1 }] })),
+      replace(1, 'state for an index no group has', (a) => ({ ...(a[1] as SD), state: { ...(a[1] as SD).state, 9: {} } })),
+      replace(1, 'a state entry of the wrong shape', (a) => {
+        const sd = a[1] as SD;
+        // SGD without momentum keeps no state: give it a momentum buffer of the wrong shape.
+        const first = sd.state[0] ?? { momentumBuffer: T.zeros([7]) };
+        const entry = Object.fromEntries(Object.entries(first).map(([k, v]) => [k, v instanceof Tensor ? T.zeros([7]) : v]));
+        return { ...sd, state: { ...sd.state, 0: entry } };
+      }),
+    ], [name]),
+  );
+}
 // step(closure) with a non-function closure: the entry's call ignores args beyond the optimiser, so it is its own entry.
 optimizers.push(
   f('SGD.step(closure)', (r) => [trained(SGD as never, r).opt, () => T.tensor(0)], (a) => (a[0] as Optimizer<object, unknown>).step(a[1] as () => Tensor), each(1, [5, 'x', {}]), ['SGD']),

@@ -43,6 +43,10 @@ export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
     }, opts);
   }
 
+  protected override stateKeys(): readonly string[] {
+    return ['step', 'sum'];
+  }
+
   protected validateOptions(o: AdagradOptions, where: string): void {
     checkNonNegative(where, 'lr', o.lr);
     checkNonNegative(where, 'lrDecay', o.lrDecay);

@@ -56,6 +56,10 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
     this.decoupledWeightDecay = decoupled;
   }
 
+  protected override stateKeys(): readonly string[] {
+    return ['step', 'expAvg', 'expAvgSq', 'maxExpAvgSq'];
+  }
+
   protected validateOptions(o: AdamOptions, where: string): void {
     checkNonNegative(where, 'lr', o.lr);
     checkNonNegative(where, 'eps', o.eps);

@@ -1,4 +1,4 @@
-export { Optimizer, type ParamGroup, type ParamGroupInput, type Params } from './optimizer.js';
+export { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamGroupInput, type Params } from './optimizer.js';
 export { SGD, type SGDOptions, type SGDState } from './sgd.js';
 export { Adam, AdamW, type AdamOptions, type AdamState } from './adam.js';
 export { RMSprop, type RMSpropOptions, type RMSpropState } from './rmsprop.js';

@@ -1,7 +1,18 @@
-import { Tensor, DTypeError, ShapeError, ValueError, describeValue, enableGrad, isTensor, keep, noGrad, releaseToScope, tidyUpdates } from '@tsgrad/tensor';
+import { Tensor, DTypeError, ShapeError, ValueError, describeValue, enableGrad, evaluate, isTensor, keep, noGrad, releaseToScope, tidyUpdates } from '@tsgrad/tensor';
 
 /** A parameter group as given to a constructor: tensors plus per-group option overrides. */
 export type ParamGroupInput<O> = { params: Iterable<Tensor> } & Partial<O>;
+
+/**
+ * What `stateDict()` returns and `loadStateDict()` takes, as `torch.optim.Optimizer`'s
+ * `state_dict()`: per-parameter state keyed by the parameter's index over all groups in
+ * order (parameters without state are absent), and each group's options with its
+ * parameters as those indices. Tensors are copies, not the optimiser's own.
+ */
+export interface OptimizerStateDict {
+  state: Record<number, Record<string, Tensor | number | null>>;
+  paramGroups: (Record<string, unknown> & { params: number[] })[];
+}
 
 /**
  * A live parameter group: its tensors and every option resolved against the
@@ -111,6 +122,117 @@ export abstract class Optimizer<O extends object, S> {
     this.paramGroups.push({ ...resolved, params });
   }
 
+  /**
+   * The keys of a parameter's state object (`loadStateDict` accepts only these); null:
+   * any key, with the generic value rules. The built-in optimisers list theirs.
+   */
+  protected stateKeys(): readonly string[] | null {
+    return null;
+  }
+
+  /**
+   * A snapshot of the optimiser, as `torch.optim.Optimizer.state_dict()`: copies of the
+   * state tensors (they stay valid after later steps) and of every group's options.
+   */
+  stateDict(): OptimizerStateDict {
+    // Computed in place first (a lazy backend may still hold them as recorded ops): the
+    // run that saves then continues from exactly the values a resumed run loads.
+    evaluate(...this.parameters(), ...[...this.state.values()].flatMap(stateTensors));
+    const index = new Map<Tensor, number>();
+    const paramGroups = this.paramGroups.map((g) => {
+      const { params, ...options } = g as ParamGroup<O> & Record<string, unknown>;
+      const ids = params.map((p) => {
+        index.set(p, index.size);
+        return index.size - 1;
+      });
+      return { ...copyOptions(options), params: ids };
+    });
+    const state: OptimizerStateDict['state'] = {};
+    for (const [p, st] of this.state) {
+      const i = index.get(p);
+      if (i === undefined || st === null || typeof st !== 'object') continue;
+      const entry: Record<string, Tensor | number | null> = {};
+      for (const [k, v] of Object.entries(st as object)) entry[k] = v instanceof Tensor ? keep(v.detach().clone()) : (v as number | null);
+      state[i] = entry;
+    }
+    return { state, paramGroups };
+  }
+
+  /**
+   * Restores a snapshot from `stateDict()` (this optimiser's or one of the same kind over
+   * parameters of the same shapes), as `load_state_dict`: saved parameter i is this
+   * optimiser's i-th parameter over all groups; group options are replaced, and the
+   * state is replaced by the saved one (copied; floating tensors cast to the
+   * parameter's dtype). Everything is checked before anything changes.
+   * @throws ValueError / ShapeError / DTypeError naming `<Optimizer>.loadStateDict` and the entry.
+   */
+  loadStateDict(stateDict: OptimizerStateDict): void {
+    const fn = `${this.optimizerName}.loadStateDict`;
+    const arg = `${fn}: argument 'stateDict'`;
+    if (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict) || stateDict instanceof Tensor) {
+      throw new ValueError(`${arg} expected { state, paramGroups } from stateDict(), got ${describeValue(stateDict)}`);
+    }
+    const extra = Object.keys(stateDict).filter((k) => k !== 'state' && k !== 'paramGroups');
+    if (extra.length) throw new ValueError(`${arg} has unexpected entries [${extra.join(', ')}] (expected state and paramGroups)`);
+    const { state, paramGroups } = stateDict;
+    if (!Array.isArray(paramGroups)) throw new ValueError(`${arg}.paramGroups expected an array, got ${describeValue(paramGroups)}`);
+    if (paramGroups.length !== this.paramGroups.length) {
+      throw new ValueError(`${arg}.paramGroups has ${paramGroups.length} groups, this optimiser has ${this.paramGroups.length}`);
+    }
+    // Saved index -> this optimiser's parameter, group by group, position by position.
+    const byIndex = new Map<number, Tensor>();
+    const newOptions: Record<string, unknown>[] = [];
+    paramGroups.forEach((sg: unknown, gi) => {
+      const where = `${arg}.paramGroups[${gi}]`;
+      if (sg === null || typeof sg !== 'object' || Array.isArray(sg)) throw new ValueError(`${where} expected an object, got ${describeValue(sg)}`);
+      const { params, ...options } = sg as Record<string, unknown>;
+      const mine = this.paramGroups[gi]!.params;
+      if (!Array.isArray(params) || params.length !== mine.length) {
+        throw new ValueError(`${where}.params expected ${mine.length} parameter indices, got ${describeValue(params)}`);
+      }
+      params.forEach((id: unknown, j) => {
+        if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || byIndex.has(id)) {
+          throw new ValueError(`${where}.params[${j}] expected a new non-negative integer index, got ${describeValue(id)}`);
+        }
+        byIndex.set(id, mine[j]!);
+      });
+      for (const k of Object.keys(options)) {
+        if (!Object.prototype.hasOwnProperty.call(this.defaults, k)) {
+          throw new ValueError(`${where} has an unknown option '${k}' (known: ${Object.keys(this.defaults).join(', ')})`);
+        }
+      }
+      const resolved = { ...this.defaults, ...copyOptions(options) } as O;
+      this.validateOptions(resolved, where);
+      newOptions.push(resolved as Record<string, unknown>);
+    });
+    if (state === null || typeof state !== 'object' || Array.isArray(state)) throw new ValueError(`${arg}.state expected an object, got ${describeValue(state)}`);
+    const keys = this.stateKeys();
+    const checked: [Tensor, Record<string, Tensor | number | null>][] = [];
+    for (const [id, entry] of Object.entries(state as object)) {
+      const where = `${arg}.state[${id}]`;
+      const p = /^(0|[1-9][0-9]*)$/.test(id) ? byIndex.get(Number(id)) : undefined;
+      if (!p) throw new ValueError(`${where}: no parameter has index ${id} in paramGroups`);
+      if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw new ValueError(`${where} expected an object, got ${describeValue(entry)}`);
+      const values: Record<string, Tensor | number | null> = {};
+      for (const [k, v] of Object.entries(entry as object)) {
+        if (keys && !keys.includes(k)) throw new ValueError(`${where} has an unexpected entry '${k}' (expected ${keys.join(', ')})`);
+        values[k] = checkStateValue(`${where}.${k}`, k, v, p);
+      }
+      const missing = keys?.filter((k) => !(k in values)) ?? [];
+      if (missing.length) throw new ValueError(`${where} is missing ${missing.join(', ')}`);
+      checked.push([p, values]);
+    }
+    // Everything checked: replace the options and the state.
+    this.paramGroups.forEach((g, gi) => Object.assign(g, newOptions[gi]));
+    for (const st of this.state.values()) for (const t of stateTensors(st)) releaseToScope(t);
+    this.state.clear();
+    for (const [p, values] of checked) {
+      const st: Record<string, Tensor | number | null> = {};
+      for (const [k, v] of Object.entries(values)) st[k] = v instanceof Tensor ? keep(v.detach().to(p.dtype).clone()) : v;
+      this.state.set(p, st as S);
+    }
+  }
+
   /** Every parameter of every group, in order. */
   parameters(): Tensor[] {
     return this.paramGroups.flatMap((g) => g.params);
@@ -152,6 +274,29 @@ export abstract class Optimizer<O extends object, S> {
     );
     return loss;
   }
+}
+
+/** Options copied one level deep (arrays such as Adam's betas are not shared). */
+function copyOptions(options: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(options).map(([k, v]) => [k, Array.isArray(v) ? [...(v as unknown[])] : v]));
+}
+
+/** A state value as loadStateDict accepts it: a floating tensor of the parameter's shape, a number (an integer step count), or null. */
+function checkStateValue(where: string, key: string, v: unknown, p: Tensor): Tensor | number | null {
+  if (v === null) return null;
+  if (typeof v === 'number') {
+    const step = key === 'step';
+    if (!Number.isFinite(v) || (step && (!Number.isInteger(v) || v < 0))) {
+      throw new ValueError(`${where} expected ${step ? 'a non-negative integer step count' : 'a finite number'}, got ${describeValue(v)}`);
+    }
+    return v;
+  }
+  if (!(v instanceof Tensor)) throw new ValueError(`${where} expected a Tensor, a number or null, got ${describeValue(v)}`);
+  if (v.dtype !== 'float32' && v.dtype !== 'float64') throw new DTypeError(`${where} expected a floating point Tensor, got ${v.dtype}`);
+  if (v.shape.length !== p.shape.length || v.shape.some((n, i) => n !== p.shape[i])) {
+    throw new ShapeError(`${where} expected shape [${p.shape.join(', ')}] (its parameter's), got [${v.shape.join(', ')}]`);
+  }
+  return v;
 }
 
 /** The tensors held directly by a parameter's state object. */

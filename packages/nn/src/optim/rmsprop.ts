@@ -53,6 +53,10 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
     }, opts);
   }
 
+  protected override stateKeys(): readonly string[] {
+    return ['step', 'squareAvg', 'momentumBuffer', 'gradAvg'];
+  }
+
   protected validateOptions(o: RMSpropOptions, where: string): void {
     checkNonNegative(where, 'lr', o.lr);
     checkNonNegative(where, 'alpha', o.alpha);

@@ -40,6 +40,10 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
     }, opts);
   }
 
+  protected override stateKeys(): readonly string[] {
+    return ['momentumBuffer'];
+  }
+
   protected validateOptions(o: SGDOptions, where: string): void {
     checkNonNegative(where, 'lr', o.lr);
     checkNonNegative(where, 'momentum', o.momentum);
