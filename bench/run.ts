@@ -12,7 +12,7 @@ import { fmtMs, resultsTable, targetsTable, notes } from './lib/format.js';
 import { header, renderMarkdown } from './lib/report.js';
 import type { BenchResults, CellResult, ColumnInfo, RowResult } from './lib/results.js';
 import { evaluateTargets } from './lib/targets.js';
-import { FULL, QUICK, ROUNDS, measureSamples, roundTiming, summarise, type TimingOptions } from './lib/timing.js';
+import { FULL, QUICK, measure, type TimingOptions } from './lib/timing.js';
 import type { Column, Workload } from './lib/types.js';
 import { BASELINE_COLUMN, COLUMNS, setTsgradThreads } from './peers/columns.js';
 import { packageVersion } from './peers/versions.js';
@@ -47,18 +47,15 @@ function selectColumns(opts: CliOptions): Column[] {
 interface Measured {
   cell: CellResult;
   outputs: Float64Array[] | null;
-  /** This round's samples (ms). */
-  samples: number[];
 }
 
-/** One round of one cell: a fresh implementation, its correctness sample (round 0), timed samples. */
-async function measureCell(w: Workload, col: Column, timing: TimingOptions, readback: boolean, check: boolean): Promise<Measured> {
+async function measureCell(w: Workload, col: Column, timing: TimingOptions, readback: boolean): Promise<Measured> {
   const factory = w.impls[col.library];
   if (!factory) {
     const cell: CellResult = { status: 'n/a' };
     const reason = w.naReason?.[col.library];
     if (reason) cell.note = reason;
-    return { cell, outputs: null, samples: [] };
+    return { cell, outputs: null };
   }
   let dispose: (() => void) | undefined;
   try {
@@ -67,22 +64,22 @@ async function measureCell(w: Workload, col: Column, timing: TimingOptions, read
     dispose = impl.dispose?.bind(impl);
     // The first iteration(s), read back, are the correctness sample (and warm-up).
     const outputs: Float64Array[] = [];
-    for (let i = 0; i < (check ? w.checkRuns ?? 1 : 0); i++) {
+    for (let i = 0; i < (w.checkRuns ?? 1); i++) {
       const out = await impl.run(true);
       if (!out) throw new Error('run(readback = true) returned no outputs');
       outputs.push(...snapshot(out));
     }
-    const samples = await measureSamples(() => impl.run(readback), timing);
+    const stats = await measure(() => impl.run(readback), timing);
     dispose = undefined;
     impl.dispose?.();
-    return { cell: { status: 'ok' }, outputs: check ? outputs : null, samples };
+    return { cell: { status: 'ok', stats }, outputs };
   } catch (e) {
     try {
       dispose?.();
     } catch {
       // the first error is the one worth reporting
     }
-    return { cell: { status: 'error', note: errorText(e) }, outputs: null, samples: [] };
+    return { cell: { status: 'error', note: errorText(e) }, outputs: null };
   } finally {
     collectGarbage();
   }
@@ -124,28 +121,14 @@ async function main(): Promise<number> {
     const row: RowResult = { id: w.id, title: w.title, group: w.group, cells: {} };
     if (w.flops !== undefined) row.flops = w.flops;
     const outputs = new Map<string, Float64Array[]>();
-    const samples = new Map<string, number[]>();
-    // Round-robin: every column once per round, samples pooled (see ROUNDS in timing.ts).
-    const rounds = opts.quick ? 1 : ROUNDS;
-    for (let round = 0; round < rounds; round++) {
-      for (const col of columns) {
-        if (!usable.has(col.id)) {
-          row.cells[col.id] = { status: 'skipped', note: 'column unavailable' };
-          continue;
-        }
-        const prev = row.cells[col.id];
-        if (round > 0 && prev?.status !== 'ok') continue;
-        const m = await measureCell(w, col, roundTiming(timing, rounds, round), opts.readback, round === 0);
-        if (m.outputs) outputs.set(col.id, m.outputs);
-        if (m.cell.status !== 'ok') {
-          row.cells[col.id] = m.cell;
-          continue;
-        }
-        const all = samples.get(col.id) ?? [];
-        all.push(...m.samples);
-        samples.set(col.id, all);
-        row.cells[col.id] = { status: 'ok', stats: summarise(all) };
+    for (const col of columns) {
+      if (!usable.has(col.id)) {
+        row.cells[col.id] = { status: 'skipped', note: 'column unavailable' };
+        continue;
       }
+      const m = await measureCell(w, col, timing, opts.readback);
+      row.cells[col.id] = m.cell;
+      if (m.outputs) outputs.set(col.id, m.outputs);
     }
     const refId = REFERENCE_ORDER.find((c) => outputs.has(c));
     if (refId) {
@@ -182,7 +165,7 @@ async function main(): Promise<number> {
       loadAverageStart: loadStart,
       loadAverageEnd: loadAverage(),
       versions,
-      timing: { ...timing, rounds: opts.quick ? 1 : ROUNDS },
+      timing: { ...timing },
       durationS: (performance.now() - started) / 1000,
     },
     baseline,

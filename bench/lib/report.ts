@@ -16,8 +16,7 @@ export function header(res: BenchResults): string[] {
     `${m.date} · ${m.cpu} · ${m.cores} cores · ${m.platform} · Node ${m.node}`,
     `command: \`${m.command}\` (${m.mode}${m.mode === 'quick' ? ': smoke test, numbers are not measurements' : ''}) · ` +
       `load average ${m.loadAverageStart.join(' ')} → ${m.loadAverageEnd.join(' ')} · ${m.durationS.toFixed(0)} s`,
-    `timing: median of ≥ ${m.timing['minSamples']} runs (and ≥ ${m.timing['minTimeMs']} ms) after ≥ ${m.timing['warmupRuns']} warm-up runs` +
-      `${(m.timing['rounds'] ?? 1) > 1 ? `, pooled over ${m.timing['rounds']} rounds (every column of a row measured once per round, in turn)` : ''}; readback: ${readbackPolicy(m.readback)}.`,
+    `timing: median of ≥ ${m.timing['minSamples']} runs (and ≥ ${m.timing['minTimeMs']} ms) after ≥ ${m.timing['warmupRuns']} warm-up runs; readback: ${readbackPolicy(m.readback)}.`,
     ...(res.columns.some((c) => c.id === res.baseline)
       ? [`ratios: peer ms ÷ ${res.baseline} ms — above 1× means ${res.baseline} is faster. ⚠ = result differs from the reference column.`]
       : ['⚠ = result differs from the reference column.']),

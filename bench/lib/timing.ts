@@ -61,33 +61,6 @@ export function summarise(samples: readonly number[]): Stats {
  * inside the timed region.
  */
 export async function measure(fn: () => unknown, opts: TimingOptions): Promise<Stats> {
-  return summarise(await measureSamples(fn, opts));
-}
-
-/**
- * Rounds per cell in a full run: every column of a row is measured once per round, in
- * turn, and a cell's samples are pooled over its rounds. A machine whose speed drifts
- * over seconds (a shared host) then slows every column alike instead of whichever
- * column it happened to be measuring — measured column after column, the same two
- * libraries' ratio on add 1M swung between 0.84× and 1.07× from run to run.
- */
-export const ROUNDS = 5;
-
-/** The per-round share of `opts` (round 0 warms up fully, later rounds briefly: the caches are warm). */
-export function roundTiming(opts: TimingOptions, rounds: number, round: number): TimingOptions {
-  if (rounds <= 1) return opts;
-  return {
-    warmupRuns: round === 0 ? opts.warmupRuns : 1,
-    warmupMs: round === 0 ? opts.warmupMs : Math.min(opts.warmupMs, 20),
-    minSamples: Math.ceil(opts.minSamples / rounds),
-    minTimeMs: opts.minTimeMs / rounds,
-    maxSamples: Math.ceil(opts.maxSamples / rounds),
-    maxTimeMs: opts.maxTimeMs / rounds,
-  };
-}
-
-/** The samples (ms) behind `measure`. */
-export async function measureSamples(fn: () => unknown, opts: TimingOptions): Promise<number[]> {
   const warmStart = performance.now();
   for (let i = 0; i < opts.warmupRuns || performance.now() - warmStart < opts.warmupMs; i++) {
     const r = fn();
@@ -104,5 +77,5 @@ export async function measureSamples(fn: () => unknown, opts: TimingOptions): Pr
     if (samples.length >= opts.maxSamples || spent >= opts.maxTimeMs) break;
     if (samples.length >= opts.minSamples && spent >= opts.minTimeMs) break;
   }
-  return samples;
+  return summarise(samples);
 }
