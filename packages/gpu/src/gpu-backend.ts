@@ -1,5 +1,5 @@
 import {
-  BackendError, binaryOp, cpuBackend, foldConstants, inScope, isContiguous, numelOf, unaryOp,
+  BackendError, binaryOp, captureEpoch, cpuBackend, foldConstants, inScope, isContiguous, numelOf, unaryOp,
   type Backend, type BinaryOp, type DType, type KernelName, type ReduceOp, type Storage, type TypedArray, type UnaryOp, type View,
 } from '@tsgrad/tensor';
 import { GPU, type DeviceArray, type GpuInstance, type GpuKernel } from './gpujs.js';
@@ -408,8 +408,10 @@ export class GpuBackend implements Backend {
   }
 
   /** Frees a buffer now, unless a recorded op still reads it (then the GC frees it) and the caller cannot vouch otherwise (`unread`). */
-  private dropBuffer(buf: Buffer | null, unread = false): void {
-    if (!buf || (buf.captured && !unread) || !this.state) return;
+  private dropBuffer(buf: Buffer | null, unread: boolean | 'adopted' = false): void {
+    if (!buf || !this.state) return;
+    // 'adopted': freed by a scope it was handed to; an op recorded outside every scope may still read it.
+    if (buf.captured && (unread === false || (unread === 'adopted' && buf.capturedAt <= 0))) return;
     this.state.memory.untrack(buf.cell);
     this.state.memory.release(buf.cell);
   }
@@ -481,7 +483,9 @@ export class GpuBackend implements Backend {
       return hit.buf;
     }
     const buf = this.newBuffer(this.upload(new Float32Array(f)), f.length);
+    // Shared by every op that uses this index: never freed by a scope.
     buf.captured = true;
+    buf.capturedAt = -Infinity;
     if (f.length <= INDEX_CACHE_MAX_ELEMENTS) {
       if (hit) this.indexCache.delete(key);
       this.indexCache.set(key, { host: f, buf });
@@ -510,7 +514,10 @@ export class GpuBackend implements Backend {
     if (!node.result) {
       const spec = evaluateKernel(this.dialect(), { kind: 'lazy', node }, st.size);
       const buf = this.newBuffer(this.launch(spec), st.size);
-      if (node.captured) buf.captured = true;
+      if (node.captured) {
+        buf.captured = true;
+        buf.capturedAt = Math.min(buf.capturedAt, node.capturedAt);
+      }
       node.result = buf;
       this.state!.memory.maybeCollect();
     }
@@ -548,7 +555,7 @@ export class GpuBackend implements Backend {
     return out;
   }
 
-  dispose(storage: Storage, unread = false): void {
+  dispose(storage: Storage, unread: boolean | 'adopted' = false): void {
     const st = storage as GpuStorage;
     if (st.disposed) return;
     st.disposed = true;
@@ -715,9 +722,15 @@ export class GpuBackend implements Backend {
   }
 
   private capture(acc: readonly Access[]): void {
+    const epoch = captureEpoch();
     for (const a of acc) {
-      if (a.src.kind === 'buf') a.src.buf.captured = true;
-      else if (a.src.kind === 'lazy') a.src.node.captured = true;
+      if (a.src.kind === 'buf') {
+        a.src.buf.captured = true;
+        if (epoch < a.src.buf.capturedAt) a.src.buf.capturedAt = epoch;
+      } else if (a.src.kind === 'lazy') {
+        a.src.node.captured = true;
+        if (epoch < a.src.node.capturedAt) a.src.node.capturedAt = epoch;
+      }
     }
   }
 
@@ -751,8 +764,7 @@ export class GpuBackend implements Backend {
       }
       // A recorded copy: computed (fused into its consumer) when needed.
       const a = this.access(src);
-      if (a.src.kind === 'buf') a.src.buf.captured = true;
-      else if (a.src.kind === 'lazy') a.src.node.captured = true;
+      this.capture([a]);
       const node = new LazyNode({ kind: 'unary', op: 'copy', toBool: false }, [...dst.shape], [a], 1 + opsOf(a.src), n);
       this.replace(d, { node });
       if (!this.fuse || node.ops > MAX_FUSED_OPS) this.materialize(d);

@@ -20,6 +20,8 @@ export class Buffer {
   readonly id = nextGraphId();
   /** Captured by a lazy node: its release waits for the garbage collector. */
   captured = false;
+  /** The smallest `captureEpoch()` at which a recorded op read this buffer (Infinity: none). */
+  capturedAt = Infinity;
   constructor(
     readonly array: DeviceArray,
     readonly size: number,

@@ -76,7 +76,7 @@ export interface Backend {
    * no such op exists any more (a memory scope computes every tensor that outlives it
    * first), so that memory is freed now too.
    */
-  dispose(storage: Storage, unread?: boolean): void;
+  dispose(storage: Storage, unread?: boolean | 'adopted'): void;
   /** Writes src's elements into dst (same shape); dst's storage belongs to this backend. */
   copyStrided(src: View, dst: View): void;
 

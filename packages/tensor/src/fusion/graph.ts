@@ -67,6 +67,8 @@ export class LazyNode<B> {
   result: B | null = null;
   /** Read by another node: its result buffer must then outlive its storage. */
   captured = false;
+  /** The smallest `captureEpoch()` at which a node read this one (Infinity: none). */
+  capturedAt = Infinity;
   /** Recorded ops and kernels that read this node so far (a backend may compute a node read often into memory once). */
   consumers = 0;
   constructor(

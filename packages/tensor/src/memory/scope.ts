@@ -24,9 +24,22 @@ import { fn as fnSpec, tensor as tensorSpec } from '../validate/spec.js';
  * (`Backend.dispose(storage, true)`).
  */
 
+let scopeSerials = 0;
+
 class Scope {
   /** Storages this scope frees when it ends (unless they are protected then). */
   readonly owned = new Set<Storage>();
+  /**
+   * Owned storages that came from outside every scope (the user's memory handed over by
+   * `releaseToScope`, or replaced by `assign_`). A recorded op made outside every scope may
+   * still read them (`d = p.mul(2)` before an optimiser step in `tidy`), so memory such
+   * an op captured is left to the garbage collector (see `captureEpoch`); memory only
+   * ops inside scopes read is freed at once (those ops have run or are gone once their
+   * scope ended). Not covered: an op recorded in an enclosing scope that is still open.
+   */
+  readonly adopted = new Set<Storage>();
+  /** Opening order: scopes opened while this one is open have larger serials. */
+  readonly serial = ++scopeSerials;
   /**
    * Tensors that outlive the scope although created or changed in it (kept tensors,
    * gradients stored on leaves, parameters updated in place): computed before the
@@ -72,8 +85,24 @@ function moveTo(storage: Storage, to: Scope | null): void {
   const from = owners.get(storage);
   if (from === to) return;
   from?.owned.delete(storage);
+  if (from?.adopted.delete(storage)) to?.adopted.add(storage);
   owners.set(storage, to);
   to?.owned.add(storage);
+}
+
+/** Hands memory that belonged to nobody (the user's) to `scope`, remembered as adopted. */
+function adopt(storage: Storage, scope: Scope): void {
+  moveTo(storage, scope);
+  scope.adopted.add(storage);
+}
+
+/**
+ * @internal What a lazy backend records when an op captures memory: the serial of the
+ * innermost open scope, 0 outside every scope (the backends keep the smallest: 0 means
+ * an op recorded outside every scope read it).
+ */
+export function captureEpoch(): number {
+  return current ? current.serial : 0;
 }
 
 /** @internal the Tensor constructor's hook: a storage seen for the first time belongs to the innermost scope. */
@@ -96,7 +125,7 @@ export function storageReplaced(target: Tensor, before: Storage): void {
   moveTo(target.storage, owners.get(before) ?? null);
   let holder: Scope | null = current;
   while (holder && !holder.holdsReplaced) holder = holder.parent;
-  if (holder && (owners.get(before) ?? null) === null) moveTo(before, holder);
+  if (holder && (owners.get(before) ?? null) === null) adopt(before, holder);
 }
 
 /**
@@ -114,7 +143,7 @@ export function gradReplaced(leaf: Tensor, previous: Tensor | null, next: Tensor
 }
 
 function releaseStorage(storage: Storage): void {
-  if (current && (owners.get(storage) ?? null) === null) moveTo(storage, current);
+  if (current && (owners.get(storage) ?? null) === null) adopt(storage, current);
 }
 
 function releaseToScopeImpl<T extends Tensor>(tensor: T): T {
@@ -225,10 +254,14 @@ function close(scope: Scope, returned: readonly Tensor[]): void {
     if (needed.has(s)) moveTo(s, needed.get(s)!);
     else {
       owners.delete(s);
-      s.backend.dispose(s, true);
+      // The scope's own temporaries: no recorded op that has not run reads them any more
+      // (survivors were computed above). Adopted memory: unless an op recorded outside
+      // every scope read it (that op may still run later).
+      s.backend.dispose(s, scope.adopted.has(s) ? 'adopted' : true);
     }
   }
   scope.owned.clear();
+  scope.adopted.clear();
 }
 
 /**

@@ -19,6 +19,8 @@ export class WasmBuffer {
   readonly id = nextBufferId++;
   /** Read by a recorded op: released by the garbage collector, not by dispose(). */
   captured = false;
+  /** The smallest `captureEpoch()` at which a recorded op read this block (Infinity: none). */
+  capturedAt = Infinity;
   /** What the FinalizationRegistry holds (never the buffer itself): the block and whether it is still held. */
   readonly cell: { ptr: number; live: boolean };
   constructor(

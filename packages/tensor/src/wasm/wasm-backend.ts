@@ -3,6 +3,7 @@ import { allocTyped, type DType, type TypedArray } from '../dtype.js';
 import { BackendError } from '../errors.js';
 import { foldConstants } from '../fusion/fold.js';
 import { LazyNode, binaryOp, opsOf, sourceOfNode, unaryOp, type Access, type ElementwiseOp, type Source } from '../fusion/graph.js';
+import { captureEpoch } from '../memory/scope.js';
 import { cleanupSome, envVar, syncCollector } from '../memory/sync-gc.js';
 import { coalesce, contiguousStrides, isContiguous, numelOf } from '../shape.js';
 import { canEmit } from './emit.js';
@@ -279,8 +280,10 @@ export class WasmBackend implements Backend {
    * Frees a block now, unless a recorded op still reads it (then the garbage collector
    * frees it) — `unread`: the caller guarantees no recorded op that has not run reads it.
    */
-  private drop(buf: WasmBuffer | null, unread = false): void {
-    if (!buf || (buf.captured && !unread) || !buf.cell.live) return;
+  private drop(buf: WasmBuffer | null, unread: boolean | 'adopted' = false): void {
+    if (!buf || !buf.cell.live) return;
+    // 'adopted': freed by a scope it was handed to; an op recorded outside every scope may still read it.
+    if (buf.captured && (unread === false || (unread === 'adopted' && buf.capturedAt === 0))) return;
     buf.cell.live = false;
     this.registry.unregister(buf.cell);
     this.rt.heap.release(buf.ptr);
@@ -345,7 +348,10 @@ export class WasmBackend implements Backend {
     const plan = new Plan(node.outShape, (n) => this.evalNode(n));
     const root = plan.read({ kind: 'lazy', node }, node.dtype, 0, contiguousStrides(node.outShape), true);
     this.run(() => runMap(this.rt, plan, root, { ptr: buf.ptr, dtype: node.dtype, strides: contiguousStrides(node.outShape) }));
-    if (node.captured) buf.captured = true;
+    if (node.captured) {
+      buf.captured = true;
+      buf.capturedAt = Math.min(buf.capturedAt, node.capturedAt);
+    }
     node.result = buf;
     return buf;
   }
@@ -409,7 +415,7 @@ export class WasmBackend implements Backend {
     return out;
   }
 
-  dispose(storage: Storage, unread = false): void {
+  dispose(storage: Storage, unread: boolean | 'adopted' = false): void {
     const st = storage as WasmStorage;
     if (st.disposed) return;
     st.disposed = true;
@@ -423,10 +429,14 @@ export class WasmBackend implements Backend {
   // ---------- elementwise: recorded, fused into the consumer ----------
 
   private capture(acc: readonly Access<WasmBuffer>[]): void {
+    const epoch = captureEpoch();
     for (const a of acc) {
-      if (a.src.kind === 'buf') a.src.buf.captured = true;
-      else if (a.src.kind === 'lazy') {
+      if (a.src.kind === 'buf') {
+        a.src.buf.captured = true;
+        if (epoch < a.src.buf.capturedAt) a.src.buf.capturedAt = epoch;
+      } else if (a.src.kind === 'lazy') {
         a.src.node.captured = true;
+        if (epoch < a.src.node.capturedAt) a.src.node.capturedAt = epoch;
         a.src.node.consumers++;
       }
     }
