@@ -285,11 +285,12 @@ function close(scope: Scope, returned: readonly Tensor[]): void {
  * update are freed when it ends; so a tensor sharing such memory taken earlier
  * (`p.detach()`) cannot be read afterwards (a copy — `p.clone()`, computed at once —
  * can). Reading a freed tensor throws a BackendError on device backends (the JS
- * reference backend's arrays are left to the garbage collector). A result computed
- * lazily from such memory before the scope (`p.mul(2)` on the WebAssembly backend is
- * recorded, not computed) must be computed first — `evaluate(t)`, or `t.clone()` —
- * or it reads freed memory when it finally runs: wrong numbers, not an error (no
- * recorded op tells the scope that it still reads that memory). Scopes nest; `fn` must be synchronous, and if it
+ * reference backend's arrays are left to the garbage collector). A result recorded
+ * lazily from such memory outside every scope (`d = p.mul(2)` on the WebAssembly
+ * backend is recorded, not computed) stays right: memory such an op captured is left
+ * to the garbage collector instead. One case is not covered: an op recorded inside an
+ * enclosing scope that is still open, reading memory a nested scope frees — compute it
+ * first (`evaluate(t)` or `t.clone()`). Scopes nest; `fn` must be synchronous, and if it
  * throws, the scope's tensors are freed and the error propagates.
  *
  * ```ts
