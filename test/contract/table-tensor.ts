@@ -372,7 +372,7 @@ export const TENSOR_EXEMPT: Readonly<Record<string, string>> = {
   resetTransferStats: 'no arguments', broadcastShapes: 'shape helper for op authors (throws ShapeError naming its caller)',
   contiguousStrides: 'shape helper for op authors', isContiguous: 'shape helper for op authors', numelOf: 'shape helper for op authors',
   LazyNode: 'fusion internals', sourceOfNode: 'fusion internals', opsOf: 'fusion internals', opName: 'fusion internals',
-  nextGraphId: 'fusion internals', unaryOp: 'fusion internals', binaryOp: 'fusion internals', foldConstants: 'fusion internals',
-  syncCollector: 'memory plumbing', cleanupSome: 'memory plumbing', captureEpoch: 'memory plumbing (lazy backends record it when an op captures memory)', envVar: 'environment helper', nodeBuiltin: 'environment helper',
+  nextGraphId: 'fusion internals', unaryOp: 'fusion internals', binaryOp: 'fusion internals', foldConstants: 'fusion internals', markCaptured: 'fusion internals',
+  syncCollector: 'memory plumbing', cleanupSome: 'memory plumbing', envVar: 'environment helper', nodeBuiltin: 'environment helper',
   inScope: 'no arguments', getNumThreads: 'no arguments', terminateThreads: 'no arguments (stops the worker pool; tested in threads.test.ts)',
 };

@@ -1,5 +1,5 @@
 import {
-  BackendError, binaryOp, captureEpoch, cpuBackend, foldConstants, inScope, isContiguous, numelOf, unaryOp,
+  BackendError, binaryOp, cpuBackend, foldConstants, inScope, isContiguous, markCaptured, numelOf, unaryOp,
   type Backend, type BinaryOp, type DType, type KernelName, type ReduceOp, type Storage, type TypedArray, type UnaryOp, type View,
 } from '@tsgrad/tensor';
 import { GPU, type DeviceArray, type GpuInstance, type GpuKernel } from './gpujs.js';
@@ -722,15 +722,9 @@ export class GpuBackend implements Backend {
   }
 
   private capture(acc: readonly Access[]): void {
-    const epoch = captureEpoch();
     for (const a of acc) {
-      if (a.src.kind === 'buf') {
-        a.src.buf.captured = true;
-        if (epoch < a.src.buf.capturedAt) a.src.buf.capturedAt = epoch;
-      } else if (a.src.kind === 'lazy') {
-        a.src.node.captured = true;
-        if (epoch < a.src.node.capturedAt) a.src.node.capturedAt = epoch;
-      }
+      if (a.src.kind === 'buf') markCaptured(a.src.buf);
+      else if (a.src.kind === 'lazy') markCaptured(a.src.node);
     }
   }
 

@@ -50,9 +50,9 @@ export { evaluate } from './ops/evaluate.js';
 export { hostBackend, transferStats, resetTransferStats } from './ops/dispatch.js';
 export { broadcastShapes, contiguousStrides, isContiguous, numelOf } from './shape.js';
 export {
-  LazyNode, sourceOfNode, opsOf, opName, nextGraphId, unaryOp, binaryOp,
+  LazyNode, sourceOfNode, opsOf, opName, nextGraphId, unaryOp, binaryOp, markCaptured,
   type ElementwiseOp, type Source as FusionSource, type Access as FusionAccess,
 } from './fusion/graph.js';
 export { foldConstants } from './fusion/fold.js';
 export { syncCollector, cleanupSome, envVar, nodeBuiltin, type SyncCollector } from './memory/sync-gc.js';
-export { tidy, tidyUpdates, keep, releaseToScope, inScope, captureEpoch, type TidyResult } from './memory/scope.js';
+export { tidy, tidyUpdates, keep, releaseToScope, inScope, type TidyResult } from './memory/scope.js';

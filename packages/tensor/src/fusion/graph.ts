@@ -1,5 +1,6 @@
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import type { DType } from '../dtype.js';
+import { captureEpoch } from '../memory/scope.js';
 
 /*
  * The lazy elementwise graph every backend with generated kernels shares (gpu.js,
@@ -94,4 +95,15 @@ export function sourceOfNode<B>(node: LazyNode<B>): Source<B> {
 /** Ops a source inlines when read. */
 export function opsOf<B>(src: Source<B>): number {
   return src.kind === 'lazy' ? src.node.ops : 0;
+}
+
+/**
+ * Marks a buffer or recorded node as read by a recorded op, with the smallest capture
+ * epoch seen (`captureEpoch()`: 0 outside every scope), which decides whether a memory
+ * scope that adopts the memory may free it at once (`Backend.dispose(s, 'adopted')`).
+ */
+export function markCaptured(x: { captured: boolean; capturedAt: number }): void {
+  x.captured = true;
+  const epoch = captureEpoch();
+  if (epoch < x.capturedAt) x.capturedAt = epoch;
 }

@@ -2,8 +2,7 @@ import type { Backend, BinaryOp, KernelName, ReduceOp, Storage, UnaryOp, View } 
 import { allocTyped, type DType, type TypedArray } from '../dtype.js';
 import { BackendError } from '../errors.js';
 import { foldConstants } from '../fusion/fold.js';
-import { LazyNode, binaryOp, opsOf, sourceOfNode, unaryOp, type Access, type ElementwiseOp, type Source } from '../fusion/graph.js';
-import { captureEpoch } from '../memory/scope.js';
+import { LazyNode, binaryOp, markCaptured, opsOf, sourceOfNode, unaryOp, type Access, type ElementwiseOp, type Source } from '../fusion/graph.js';
 import { cleanupSome, envVar, syncCollector } from '../memory/sync-gc.js';
 import { coalesce, contiguousStrides, isContiguous, numelOf } from '../shape.js';
 import { canEmit } from './emit.js';
@@ -429,14 +428,10 @@ export class WasmBackend implements Backend {
   // ---------- elementwise: recorded, fused into the consumer ----------
 
   private capture(acc: readonly Access<WasmBuffer>[]): void {
-    const epoch = captureEpoch();
     for (const a of acc) {
-      if (a.src.kind === 'buf') {
-        a.src.buf.captured = true;
-        if (epoch < a.src.buf.capturedAt) a.src.buf.capturedAt = epoch;
-      } else if (a.src.kind === 'lazy') {
-        a.src.node.captured = true;
-        if (epoch < a.src.node.capturedAt) a.src.node.capturedAt = epoch;
+      if (a.src.kind === 'buf') markCaptured(a.src.buf);
+      else if (a.src.kind === 'lazy') {
+        markCaptured(a.src.node);
         a.src.node.consumers++;
       }
     }
