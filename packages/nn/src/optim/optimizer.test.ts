@@ -116,3 +116,39 @@ describe('step and zeroGrad', () => {
     expect(opt.state.get(p)!.expAvg.requiresGrad).toBe(false);
   });
 });
+
+describe('an optimiser step between two backward passes of one graph', () => {
+  it('throws when the second pass needs a parameter the step overwrote (as in PyTorch), before any gradient changes', () => {
+    for (const Opt of [SGD, Adam]) {
+      const scale = new Gamma();
+      const w = new Parameter(tensor([0.5, -1, 2], { dtype: 'float64' }));
+      const opt = new Opt([...scale.parameters(), w], { lr: 0.1 });
+      // ∂/∂w of Σ γ·tanh(w) reads γ: the step changes it.
+      const loss = scale.forward(w.tanh()).sum();
+      loss.backward(undefined, { retainGraph: true });
+      opt.step();
+      const before = [scale.gamma.grad!.item(), w.grad!.toArray()];
+      expect(() => loss.backward()).toThrow(/backward: a tensor the gradient needs was modified in place after it was used: input 1 of 'mul'/);
+      expect([scale.gamma.grad!.item(), w.grad!.toArray()]).toEqual(before);
+      // A fresh forward after the step is the normal loop.
+      opt.zeroGrad();
+      scale.forward(w.tanh()).sum().backward();
+      expect(w.grad).not.toBeNull();
+    }
+  });
+
+  it("Linear reads its weight through weight.T, a view that keeps the values it was recorded with: the second pass is that graph's gradient again", () => {
+    manualSeed(3);
+    const l1 = new Linear(3, 4, { dtype: 'float64' });
+    const l2 = new Linear(4, 2, { dtype: 'float64' });
+    const params = [...l1.parameters(), ...l2.parameters()];
+    const x = tensor([[1, 2, 3], [-1, 0.5, 2]], { dtype: 'float64' });
+    const loss = l2.forward(l1.forward(x).tanh()).square().sum();
+    const opt = new SGD(params, { lr: 0.1 });
+    loss.backward(undefined, { retainGraph: true });
+    const first = params.map((p) => Array.from(p.grad!.dataSync()));
+    opt.step();
+    loss.backward();
+    params.forEach((p, i) => expectAllClose(Array.from(p.grad!.dataSync()), first[i]!.map((g) => 2 * g), 1e-15));
+  });
+});

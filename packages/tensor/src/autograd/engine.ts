@@ -10,6 +10,7 @@ import { filled } from '../ops/fill.js';
 import { any, bool, checked, isTensor, options, shape as shapeSpec, tensor } from '../validate/index.js';
 import { DTypeError } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
+import { anyWriteSince, modifiedSince, savedBy } from './version.js';
 
 /**
  * Sums a gradient of a broadcast result back to the shape of the input that was
@@ -70,6 +71,8 @@ function topoSort(roots: readonly Tensor[]): Tensor[] {
 }
 
 interface RunOptions {
+  /** The function the user called, for errors. */
+  op: 'backward' | 'grad';
   retainGraph: boolean;
   createGraph: boolean;
   /** When set, only gradients flowing into these tensors are computed and returned. */
@@ -93,6 +96,8 @@ function run(roots: readonly Tensor[], seeds: readonly Tensor[], opts: RunOption
       if (captureSet.has(t) || (t.gradFn?.inputs.some((i) => wanted.has(i)) ?? false)) wanted.add(t);
     } else if (t.requiresGrad) wanted.add(t);
   }
+
+  checkVersions(opts.op, order, wanted);
 
   const grads = new Map<Tensor, Tensor>();
   const captured = new Map<Tensor, Tensor>();
@@ -136,10 +141,38 @@ function run(roots: readonly Tensor[], seeds: readonly Tensor[], opts: RunOption
     // Drop the edges (and with them the saved inputs) but keep a marker, so a second
     // backward through here fails loudly instead of silently doing nothing.
     for (const t of order) {
-      if (t.gradFn) t.gradFn = { op: t.gradFn.op, inputs: [], params: t.gradFn.params, freed: true };
+      if (t.gradFn) t.gradFn = { op: t.gradFn.op, inputs: [], params: t.gradFn.params, freed: true, epoch: t.gradFn.epoch };
     }
   }
   return captured;
+}
+
+/**
+ * Throws, before anything changes, when a value some VJP of this pass will read was
+ * overwritten in place after its op was recorded (./version.ts): the gradient would
+ * silently use the new values. PyTorch raises here too.
+ */
+function checkVersions(op: string, order: readonly Tensor[], wanted: ReadonlySet<Tensor>): void {
+  for (const t of order) {
+    const node = t.gradFn;
+    if (!node || !anyWriteSince(node.epoch)) continue;
+    const needs = node.inputs.map((i) => i.requiresGrad && wanted.has(i));
+    if (!needs.some(Boolean)) continue;
+    const saved = savedBy(node.op, needs);
+    for (const i of saved.inputs) {
+      const x = node.inputs[i]!;
+      if (modifiedSince(x, node.epoch)) throw modifiedInPlace(op, `input ${i} of '${node.op}'`, x);
+    }
+    if (saved.out && modifiedSince(t, node.epoch)) throw modifiedInPlace(op, `the output of '${node.op}'`, t);
+  }
+}
+
+function modifiedInPlace(op: string, what: string, t: Tensor): AutogradError {
+  return new AutogradError(
+    `${op}: a tensor the gradient needs was modified in place after it was used: ${what} (${t.dtype}, shape ${fmtShape(t.shape)}) ` +
+      `was overwritten (assign_, fill_, zero_ or an optimiser step, possibly through a view) after the op was recorded, and its gradient reads the old values. ` +
+      `Call ${op}() before changing it, or change a clone() instead`,
+  );
 }
 
 function checkSeed(op: string, root: Tensor, gradient: Tensor | undefined): Tensor {
@@ -162,7 +195,7 @@ export function backward(root: Tensor, gradient: Tensor | undefined, opts: { ret
   }
   const seed = checkSeed('backward', root, gradient);
   const createGraph = opts.createGraph ?? false;
-  run([root], [seed], { retainGraph: opts.retainGraph ?? createGraph, createGraph, capture: null });
+  run([root], [seed], { op: 'backward', retainGraph: opts.retainGraph ?? createGraph, createGraph, capture: null });
 }
 
 export interface GradOptions {
@@ -224,6 +257,6 @@ function gradImpl(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly
       }
     });
   };
-  const captured = run(outs, seeds, { retainGraph: opts.retainGraph ?? createGraph, createGraph, capture: ins }, rejectUnused);
+  const captured = run(outs, seeds, { op: 'grad', retainGraph: opts.retainGraph ?? createGraph, createGraph, capture: ins }, rejectUnused);
   return ins.map((t) => captured.get(t) ?? null);
 }

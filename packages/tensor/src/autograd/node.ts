@@ -2,6 +2,7 @@ import type { Tensor } from '../tensor.js';
 import type { PrimitiveName, PrimitiveParams } from '../ops/primitives.js';
 import { isGradEnabled } from './grad-mode.js';
 import { isFloat } from '../dtype.js';
+import { currentEpoch } from './version.js';
 
 /** One recorded primitive application: the edge list of the graph. */
 export interface GradNode<K extends PrimitiveName = PrimitiveName> {
@@ -10,6 +11,8 @@ export interface GradNode<K extends PrimitiveName = PrimitiveName> {
   readonly params: PrimitiveParams[K];
   /** Set once backward() has run through it without retainGraph. */
   freed: boolean;
+  /** When it was recorded, against in-place writes (./version.ts). */
+  readonly epoch: number;
 }
 
 /**
@@ -22,6 +25,6 @@ export function record<K extends PrimitiveName>(out: Tensor, op: K, inputs: read
   for (const t of inputs) if (t.requiresGrad) any = true;
   if (!any) return out;
   out.requiresGrad = true;
-  out.gradFn = { op, inputs, params, freed: false } as GradNode;
+  out.gradFn = { op, inputs, params, freed: false, epoch: currentEpoch() } as GradNode;
   return out;
 }

@@ -3,26 +3,26 @@ import { isFloat } from '../dtype.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { Tensor } from '../tensor.js';
 import { readHost } from './dispatch.js';
+import { noteStorageWrite } from '../autograd/version.js';
 import { bool, checked, number, oneOf, tensor } from '../validate/index.js';
 
 /*
- * In-place writes. The autograd engine has no version counters (PyTorch's way of
- * noticing that a tensor saved for backward was overwritten), so tsgrad refuses the
- * in-place ops where it can see the tensor is part of a graph:
+ * In-place writes. They are not recorded in the autograd graph (PyTorch records them
+ * and rebases the tensor's history), so tsgrad refuses them where the tensor itself is
+ * part of a graph:
  * - a leaf that requires grad, while grad mode is on (PyTorch's rule too; inside
- *   `noGrad` it is allowed, e.g. to initialise a parameter);
- * - any tensor with a `gradFn` (an op's output or a view of one), in any mode — a VJP
- *   may read it later, and without a version counter nothing would notice.
- * Not detected: overwriting a tensor that does not require grad after it was used as
- * an input of a recorded op (or the storage of such a tensor through a view or
- * `detach()`); the later backward then reads the new values. Write into such tensors
- * only when no graph that used them will be differentiated again.
+ *   `noGrad` it is allowed, e.g. to initialise a parameter or take an optimiser step);
+ * - any tensor with a `gradFn` (an op's output or a view of one), in any mode: its
+ *   gradFn would describe values it no longer holds.
+ * Every write is stamped (../autograd/version.ts): a later backward() that would read
+ * overwritten values — a tensor saved by a recorded op, written through any view of
+ * its storage or by `detach()` — throws an AutogradError instead of using them.
  */
 
 function checkInPlace(op: string, x: Tensor): void {
   if (x.gradFn) {
     throw new AutogradError(
-      `${op}: cannot write in place into a tensor that is part of the autograd graph (it was produced by '${x.gradFn.op}'); tsgrad has no version counter to detect the corrupted gradient — write into a clone() or detach the computation first`,
+      `${op}: cannot write in place into a tensor that is part of the autograd graph (it was produced by '${x.gradFn.op}'); in-place writes are not recorded in the graph, so its gradient would describe values it no longer holds — write into a clone() or detach the computation first`,
     );
   }
   if (x.requiresGrad && isGradEnabled()) {
@@ -52,6 +52,7 @@ function fillImpl(x: Tensor, value: number | boolean | Tensor, op = 'fill_'): Te
   }
   checkInPlace(op, x);
   if (x.numel === 0) return x;
+  noteStorageWrite(x);
   // The dtype's value as PyTorch casts it: bool true for any non-zero, int32 truncated.
   if (x.dtype === 'bool') v = v !== 0 ? 1 : 0;
   else if (x.dtype === 'int32') v = Math.trunc(v) | 0;

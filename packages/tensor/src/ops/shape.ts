@@ -3,6 +3,7 @@ import { contiguousStrides, isContiguous, normalizeDim, numelOf, shapesEqual } f
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd/node.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
+import { noteStorageSwap, noteStorageWrite } from '../autograd/version.js';
 import { fromStorage, onBackend, runKernel } from './dispatch.js';
 import { promoteTypes } from '../dtype.js';
 import {
@@ -291,8 +292,11 @@ export function assignInPlace(target: Tensor, value: Tensor): void {
   if (isContiguousTensor(target) && target.offset === 0 && target.storage.size === target.numel && v.storage.backend === target.storage.backend && isContiguousTensor(v) && v.offset === 0 && v.storage.size === v.numel && v.storage !== target.storage) {
     // Swap in the new storage: no copy, works for every backend.
     target.storage = v.storage;
+    noteStorageSwap(target);
     return;
   }
   const b = target.storage.backend;
-  b.copyStrided(onBackend(v, b), target);
+  const src = onBackend(v, b);
+  noteStorageWrite(target);
+  b.copyStrided(src, target);
 }
