@@ -6,6 +6,7 @@ import { binaryKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { matmulRowsDot } from './matmul.js';
 import { planReduce, reduceInner, reduceRows, reduceRun } from './reduce.js';
 import { specialize } from './specialize.js';
+import { pinShape } from '../memory/pin.js';
 
 /** CPU storage is a typed array; the only backend whose data the host can touch directly. */
 export class CpuStorage implements Storage {
@@ -58,6 +59,12 @@ function rowMajor(data: TypedArray, off: number, rows: number, cols: number, rs:
 
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
+
+  constructor() {
+    // Other backends fold constants with this one, creating storages that all die at
+    // once: keep one so that V8 keeps their hidden class (../memory/pin.ts).
+    pinShape(new CpuStorage(this, 'float32', new Float32Array(0)));
+  }
 
   info() {
     return { mode: 'js', threads: 1 };

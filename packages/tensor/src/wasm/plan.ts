@@ -1,6 +1,7 @@
 import type { DType } from '../dtype.js';
 import { opName, type ElementwiseOp, type LazyNode, type Source } from '../fusion/graph.js';
 import { coalesce, contiguousStrides, numelOf } from '../shape.js';
+import { pinShape } from '../memory/pin.js';
 
 /*
  * A fused kernel's expression: what one output element (or one reduced element) is
@@ -165,7 +166,7 @@ export class Plan {
     if (hit) return hit;
     const e: LeafExpr = {
       kind: 'leaf', slot: this.leaves.length + 1, dtype: buf.dtype,
-      ptr: buf.ptr + offset * elemBytes(buf.dtype), strides: [...strides],
+      ptr: buf.ptr + offset * elemBytes(buf.dtype), strides: [...strides], gather: undefined,
     };
     this.leaves.push(e);
     this.memo.set(key, e);
@@ -204,6 +205,11 @@ export class Plan {
     return node.operands.map((a) => map.map((k) => (k < 0 ? 0 : a.strides[k]!)));
   }
 }
+
+// Every Plan dies with its kernel: keep one so that V8 keeps its hidden classes (../memory/pin.ts).
+pinShape(new Plan([], () => {
+  throw new Error('wasm backend: internal error, the pinned plan materialised a node');
+}));
 
 const TRANSCENDENTAL: ReadonlySet<string> = new Set(['exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tanh', 'sigmoid', 'pow']);
 const costs = new WeakMap<Node, number>();
