@@ -34,14 +34,23 @@ const opts: TimingOptions = quick ? QUICK : { ...FULL, maxTimeMs: 2500 };
 const rt = (): WasmRuntime => (wasm as unknown as { rt: WasmRuntime }).rt;
 const fmt = (ms: number): string => (ms < 0.1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(3)} ms`);
 
-async function median(fn: () => unknown): Promise<number> {
-  return (await measure(fn, opts)).median;
+/**
+ * Training steps are timed in their steady state: a process's first ~2,000 MLP steps
+ * still tier up V8's code and settle the backend's collection interval (measured: the
+ * 2-thread median falls from 2.6 to 1.3 ms over the first 10 s of a fresh process), and
+ * a training run is many thousands of steps. Same warm-up for every thread count and
+ * for jax-js.
+ */
+const STEP_WARMUP: Partial<TimingOptions> = quick ? {} : { warmupMs: 6000 };
+
+async function median(fn: () => unknown, extra: Partial<TimingOptions> = {}): Promise<number> {
+  return (await measure(fn, { ...opts, ...extra })).median;
 }
 
 /** Median time with threads, and the workers' share of the tasks (≈ 0: the second core was busy elsewhere). */
-async function threaded(fn: () => unknown): Promise<[number, string]> {
+async function threaded(fn: () => unknown, extra: Partial<TimingOptions> = {}): Promise<[number, string]> {
   const a = rt().threadStats();
-  const t = await median(fn);
+  const t = await median(fn, extra);
   const b = rt().threadStats();
   const w = b.workerTasks - a.workerTasks, c = b.callerTasks - a.callerTasks;
   return [t, w + c === 0 ? '–' : `${Math.round((100 * w) / (w + c))} %`];
@@ -109,18 +118,18 @@ async function table(): Promise<void> {
   const a512 = randn([512, 512]), b512 = randn([512, 512]);
   const x1m = randn([1 << 20]), y1m = randn([1 << 20]);
   const mlp = mlpWorkloads[0]!.impls.tsgrad!;
-  const rows: [string, () => Promise<() => unknown>][] = [
+  const rows: [string, () => Promise<() => unknown>, Partial<TimingOptions>?][] = [
     ['MLP 784→256→10 SGD step, batch 128', async () => {
       const impl = await mlp();
       return () => impl.run(false);
-    }],
+    }, STEP_WARMUP],
     // The same step inside tidy(): every temporary is freed when the step returns, so
     // the backend never forces a full garbage collection (npm run bench times the step
     // without tidy, as most loops are written; see the README's Threads section).
     ['MLP step as above, in tidy()', async () => {
       const impl = await mlp();
       return () => tidy(() => void impl.run(false));
-    }],
+    }, STEP_WARMUP],
     // As in `npm run bench`: the timed region ends when the result exists in the
     // backend's memory (evaluate), and the result is released at once (dispose).
     ['matmul 512³', async () => () => finish(matmul(a512, b512))],
@@ -129,20 +138,20 @@ async function table(): Promise<void> {
   ];
   print('| workload | 1 thread | 2 threads | speed-up | worker\'s tasks |');
   print('|---|---:|---:|---:|---:|');
-  for (const [name, make] of rows) {
+  for (const [name, make, extra] of rows) {
     setNumThreads(1);
     const f1 = await make();
-    const t1 = await median(f1);
+    const t1 = await median(f1, extra);
     setNumThreads(2);
     rt().pool()!.waitReady();
     const f2 = await make();
-    const [t2, share] = await threaded(f2);
+    const [t2, share] = await threaded(f2, extra);
     print(`| ${name} | ${fmt(t1)} | ${fmt(t2)} | ${(t1 / t2).toFixed(2)}× | ${share} |`);
   }
   if (withJax) {
     await initJax();
     const impl = await mlpWorkloads[0]!.impls.jax!();
-    const tj = await median(() => impl.run(false));
+    const tj = await median(() => impl.run(false), STEP_WARMUP);
     print(`\njax-js (jit, wasm, 1 thread in Node) MLP step: ${fmt(tj)}`);
   }
 }
