@@ -88,6 +88,12 @@ export class ThreadPool {
   stallTimeoutMs: number;
   /** Test hook: the next job's tasks go to workers only, and one of them fails (1: throws, 2: exits). */
   crashNext: 0 | 1 | 2 = 0;
+  /** Test hook: runs once, in the next job, after its fields are written and before it is published. */
+  testAfterFields: (() => void) | null = null;
+  /** Test hook: the next job a worker enters, it sleeps `ms` before reading the job. */
+  delayWorkerOnce(ms: number): void {
+    Atomics.store(this.C, W.DELAY, ms);
+  }
   /**
    * Browser workers idle in Atomics.waitAsync where the engine has it; false makes them
    * use the fallback for engines without it (blocking slices and yields). Read when the
@@ -214,19 +220,26 @@ export class ThreadPool {
         s.sent.add(job.kernel.id);
       }
     }
+    // Close the previous job's tickets before its fields change (see ./protocol.ts).
+    Atomics.store(C, W.TICKET, ((this.gen & 0xffff) << 16) | 0xffff);
     for (let a = 0; a < n; a++) {
       this.base[a] = job.args[a]!;
       this.kind[a] = job.kinds[a] ?? ARG.FIXED;
       this.mult[a] = job.mults[a] ?? 0;
     }
     C[W.NARGS] = n;
-    C[W.NTASKS] = tasks;
+    Atomics.store(C, W.NTASKS, tasks);
     C[W.UNITS] = job.units;
     C[W.CHUNK] = job.chunk;
     C[W.KERNEL] = job.kernel.id;
     C[W.FUNC] = FUNCS.indexOf(job.fn);
     C[W.STATUS] = STATUS.OK;
     C[W.DONE] = 0;
+    if (this.testAfterFields) {
+      const hook = this.testAfterFields;
+      this.testAfterFields = null;
+      hook();
+    }
     const crash = this.crashNext;
     this.crashNext = 0;
     C[W.CRASH] = crash;

@@ -13,7 +13,12 @@
  * Tickets. TICKET holds (generation & 0xffff) << 16 | next task. A thread takes task i
  * by compare-exchange of its ticket, after it has copied the job's arguments; a thread
  * that read the arguments of a job that has since ended finds a ticket of another
- * generation and drops its copy. DONE counts finished tasks (failed ones included).
+ * generation and drops its copy. Before the caller overwrites a finished job's fields it
+ * closes that job's ticket (next task 0xffff): a worker that woke for the finished job
+ * late and read the new job's fields half-written (NTASKS read with Atomics.load) then
+ * finds no task to take — without it, it took a task that did not exist, with mixed
+ * arguments (an out-of-bounds trap, or a miscounted DONE). DONE counts finished tasks
+ * (failed ones included).
  */
 
 export const W = {
@@ -33,6 +38,8 @@ export const W = {
   ALIVE: 13,
   /** Microseconds a worker spins on GEN before it sleeps. */
   SPIN: 14,
+  /** Test hook: milliseconds a worker sleeps when it next enters a job, before reading it. */
+  DELAY: 15,
   // Line 1: the ticket every thread compare-exchanges (alone, so that it does not evict the job).
   TICKET: 16,
   // Line 2: what finishing a task writes.

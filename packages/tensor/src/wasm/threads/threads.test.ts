@@ -195,6 +195,37 @@ describe('wasm threads: results do not depend on the thread count', () => {
   });
 });
 
+describe('wasm threads: a job published while a worker still reads the previous one', () => {
+  it('a worker that enters a finished job late takes no task while the next job is being written (its tickets are closed first)', () => {
+    useThreads(2);
+    const old = setThreadTuning({ minElements: 64, minMacs: 256, taskElements: 64 });
+    try {
+      const pool = rt().pool()!;
+      const x = tensor(values(256, 1)), y = tensor(values(256, 2));
+      const u = tensor(values(1024, 3)), v = tensor(values(1024, 4));
+      const sleep = (ms: number) => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      const before = pool.callerTasks + pool.workerTasks;
+      // Job A (4 tasks): the worker wakes for it and then sleeps before reading it, so the
+      // calling thread runs all four; the worker is still "inside" job A afterwards.
+      pool.delayWorkerOnce(300);
+      const a = x.add(y).dataSync();
+      sleep(100);
+      // Job B (16 tasks): its fields are written, then the caller pauses before publishing
+      // it — the worker wakes meanwhile and reads B's fields under A's generation.
+      pool.testAfterFields = () => sleep(600);
+      const b = u.mul(v).dataSync();
+      sleep(50);
+      // Exactly A's and B's tasks ran (a phantom task of A with B's fields made it 21).
+      expect(pool.callerTasks + pool.workerTasks - before).toBe(4 + 16);
+      const [xs, ys, us, vs] = [x, y, u, v].map((t) => t.dataSync());
+      expect(Array.from(a)).toEqual(Array.from(xs!, (q, i) => Math.fround(q + ys![i]!)));
+      expect(Array.from(b)).toEqual(Array.from(us!, (q, i) => Math.fround(q * vs![i]!)));
+    } finally {
+      setThreadTuning(old);
+    }
+  });
+});
+
 describe('wasm threads: full reductions in fixed chunks', () => {
   it('sum, max, min, logSumExp (plain, fused, int32, strided) over 2¹⁶+ elements: partials in parallel, combined in order; right and bit-identical for 1, 2 and 8 threads', () => {
     const n = (1 << 17) + 12_345; // eight whole chunks and a ragged one

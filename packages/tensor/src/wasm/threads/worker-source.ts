@@ -55,7 +55,12 @@ function finishTask(tasks, failed) {
 }
 const args = [];
 function work(gen) {
-  const n = C[${W.NARGS}], tasks = C[${W.NTASKS}], units = C[${W.UNITS}], chunk = C[${W.CHUNK}];
+  if (Atomics.load(C, ${W.DELAY}) !== 0) {
+    const ms = Atomics.exchange(C, ${W.DELAY}, 0);
+    if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  }
+  const tasks = Atomics.load(C, ${W.NTASKS});
+  const n = C[${W.NARGS}], units = C[${W.UNITS}], chunk = C[${W.CHUNK}];
   const id = C[${W.KERNEL}], fname = FUNCS[C[${W.FUNC}]];
   const base = BASE.slice(0, n), mult = MULT.slice(0, n), kind = KIND.slice(0, n);
   const g = gen & 0xffff;
