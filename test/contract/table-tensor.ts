@@ -372,7 +372,7 @@ export const TENSOR_EXEMPT: Readonly<Record<string, string>> = {
   resetTransferStats: 'no arguments', broadcastShapes: 'shape helper for op authors (throws ShapeError naming its caller)',
   contiguousStrides: 'shape helper for op authors', isContiguous: 'shape helper for op authors', numelOf: 'shape helper for op authors',
   LazyNode: 'fusion internals', sourceOfNode: 'fusion internals', opsOf: 'fusion internals', opName: 'fusion internals',
-  nextGraphId: 'fusion internals', unaryOp: 'fusion internals', binaryOp: 'fusion internals', foldConstants: 'fusion internals', markCaptured: 'fusion internals',
+  nextGraphId: 'fusion internals', unaryOp: 'fusion internals', binaryOp: 'fusion internals', foldConstants: 'fusion internals', markCaptured: 'fusion internals', blockReplaced: 'memory-scope hook for backends (called by lazy backends, not by users)',
   syncCollector: 'memory plumbing', cleanupSome: 'memory plumbing', envVar: 'environment helper', nodeBuiltin: 'environment helper',
   inScope: 'no arguments', getNumThreads: 'no arguments', terminateThreads: 'no arguments (stops the worker pool; tested in threads.test.ts)',
 };

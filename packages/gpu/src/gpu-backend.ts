@@ -1,5 +1,5 @@
 import {
-  BackendError, binaryOp, cpuBackend, foldConstants, inScope, isContiguous, markCaptured, numelOf, unaryOp,
+  BackendError, binaryOp, blockReplaced, cpuBackend, foldConstants, inScope, isContiguous, markCaptured, numelOf, unaryOp,
   type Backend, type BinaryOp, type DType, type KernelName, type ReduceOp, type Storage, type TypedArray, type UnaryOp, type View,
 } from '@tsgrad/tensor';
 import { GPU, type DeviceArray, type GpuInstance, type GpuKernel } from './gpujs.js';
@@ -742,7 +742,11 @@ export class GpuBackend implements Backend {
     st.buf = next.buf ?? null;
     st.node = next.node ?? null;
     st.constant = next.constant ?? null;
-    if (old && old !== st.buf) this.dropBuffer(old);
+    if (old && old !== st.buf) {
+      // Still read by recorded ops: a memory scope frees it once they have run.
+      if (old.captured && blockReplaced(st, this.bufferStorage(st.dtype, old))) return;
+      this.dropBuffer(old);
+    }
   }
 
   copyStrided(src: View, dst: View): void {

@@ -55,4 +55,4 @@ export {
 } from './fusion/graph.js';
 export { foldConstants } from './fusion/fold.js';
 export { syncCollector, cleanupSome, envVar, nodeBuiltin, type SyncCollector } from './memory/sync-gc.js';
-export { tidy, tidyUpdates, keep, releaseToScope, inScope, type TidyResult } from './memory/scope.js';
+export { tidy, tidyUpdates, keep, releaseToScope, inScope, blockReplaced, type TidyResult } from './memory/scope.js';

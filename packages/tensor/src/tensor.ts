@@ -31,8 +31,8 @@ export class Tensor implements View {
   readonly strides: readonly number[];
   readonly offset: number;
   readonly dtype: DType;
-  /** @internal replaced only by optimisers' in-place updates (`assign_`). */
-  storage: Storage;
+  /** Where the data lives: shared by every view of it (in-place writes go through it). */
+  readonly storage: Storage;
   private _grad: Tensor | null = null;
   /** @internal the recorded operation that produced this tensor. */
   gradFn: GradNode | null = null;
@@ -183,7 +183,11 @@ export class Tensor implements View {
   detach(): Tensor {
     return new Tensor(this.storage, this.shape, this.strides, this.offset, this.dtype);
   }
-  /** @internal overwrite this tensor's data with `value` (same shape and dtype), outside the graph. */
+  /**
+   * Overwrites this tensor's data with `value` (same shape; cast to this dtype), outside
+   * the graph — PyTorch's `copy_`: every view of the storage sees the new values.
+   * Optimisers, `loadStateDict` and running statistics use it.
+   */
   assign_(value: Tensor): this {
     const before = this.storage;
     S.assignInPlace(this, value);

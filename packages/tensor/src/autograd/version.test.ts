@@ -84,22 +84,22 @@ describe('in-place writes versus backward', () => {
     expect(() => grad(y2, x2)).toThrow(/^grad: .*input 0 of 'sin'/);
   });
 
-  it('assign_ swapping storage leaves views taken before it on the old values: their gradient is that of the recorded graph', () => {
+  it("assign_ writes through the storage, as PyTorch's copy_: views taken before see the new values, and a backward reading the old ones through them throws", () => {
     const w = f64([1, 2, 3, 4], [2, 2]);
     const wt = w.T;
-    const x = f64([1, -1], [1, 2], false);
-    const y = x.matmul(wt).sum();
-    noGrad(() => w.assign_(f64([9, 9, 9, 9], [2, 2], false)));
-    y.backward();
-    // ∂/∂w of Σ x·wᵀ is xᵀ broadcast over the rows: independent of w, so no values were needed.
-    expect(grads(w)).toEqual([[1, -1, 1, -1]]);
-    // x·wᵀ reads w's old values through the view; the gradient with respect to x would too.
-    const x2 = f64([1, -1], [1, 2]);
+    const x = f64([1, -1], [1, 2]);
+    const y = x.matmul(wt).sum(); // ∂/∂x reads wᵀ
+    noGrad(() => w.assign_(f64([9, 8, 7, 6], [2, 2], false)));
+    expect(wt.toArray()).toEqual([[9, 7], [8, 6]]);
+    expect(() => y.backward()).toThrow(/input 1 of 'matmul'/);
+    expect(grads(x, w)).toEqual([null, null]);
+    // ∂/∂w of Σ x·wᵀ reads only x: updating w before backward is fine.
     const w2 = f64([1, 2, 3, 4], [2, 2]);
+    const x2 = f64([1, -1], [1, 2], false);
     const y2 = x2.matmul(w2.T).sum();
     noGrad(() => w2.assign_(f64([9, 9, 9, 9], [2, 2], false)));
     y2.backward();
-    expect(grads(x2)).toEqual([[4, 6]]);
+    expect(grads(w2)).toEqual([[1, -1, 1, -1]]);
   });
 });
 

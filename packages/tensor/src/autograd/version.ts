@@ -12,13 +12,8 @@ import type { PrimitiveName } from '../ops/primitives.js';
  * op remembers the epoch it was recorded at; backward() checks, before it changes
  * anything, that nothing a VJP will read was stamped after its op was recorded.
  *
- * Two kinds of stamp, because `assign_` has two ways of writing:
- *  - a write into a storage (`fill_`, a strided `assign_`) stamps the storage: every
- *    tensor sharing it (views, `detach()`) sees the change;
- *  - `assign_` of a whole contiguous tensor swaps in the value's storage instead of
- *    copying (no copy; the old storage is unchanged): it stamps the tensor object, the
- *    one whose reads now return other values. Views taken before keep the old storage,
- *    and their old values, so they need no stamp.
+ * A write stamps the storage it writes (every tensor sharing it — views, `detach()` —
+ * sees the change); `assign_` writes through the storage too, as PyTorch's `copy_`.
  *
  * Cost: one number per recorded op; backward() looks stamps up only for ops recorded
  * before the latest in-place write (none in a loop that updates after backward()).
@@ -26,7 +21,6 @@ import type { PrimitiveName } from '../ops/primitives.js';
 
 let epoch = 0;
 const storageStamps = new WeakMap<object, number>();
-const tensorStamps = new WeakMap<Tensor, number>();
 
 /** The epoch a recorded op stores: in-place writes after it have larger stamps. */
 export function currentEpoch(): number {
@@ -38,15 +32,10 @@ export function noteStorageWrite(t: Tensor): void {
   storageStamps.set(t.storage, ++epoch);
 }
 
-/** `t` now reads another storage (assign_ swapped it in); its old storage is unchanged. */
-export function noteStorageSwap(t: Tensor): void {
-  tensorStamps.set(t, ++epoch);
-}
-
 /** Whether `t` reads other values than it did at `since` (an op's recording epoch). */
 export function modifiedSince(t: Tensor, since: number): boolean {
   if (since === epoch) return false;
-  return (tensorStamps.get(t) ?? 0) > since || (storageStamps.get(t.storage) ?? 0) > since;
+  return (storageStamps.get(t.storage) ?? 0) > since;
 }
 
 /** Whether any in-place write happened after `since`: the fast path of the check. */

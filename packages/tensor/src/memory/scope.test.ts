@@ -211,14 +211,17 @@ describe('tidy and autograd', () => {
     expect(live()).toBe(before);
   });
 
-  it('tidyUpdates hands a replaced storage to the enclosing scope; releaseToScope frees old state there', () => {
+  it('assign_ inside tidyUpdates writes through the storage (a view taken before follows it); releaseToScope frees old state in the innermost scope', () => {
     const p = vec(3);
     const view = p.detach();
+    const lazyBefore = p.mul(10); // recorded outside every scope, reads the old block
     tidyUpdates(() => {
       p.assign_(p.mul(2));
     });
-    // No enclosing scope: the old storage stays readable (the garbage collector's).
-    expect(view.toArray()).toEqual([1, 2, 3]);
+    // As PyTorch's copy_: every tensor sharing the storage sees the new values, and an op
+    // recorded before the update still computes from the old ones.
+    expect(view.toArray()).toEqual([2, 4, 6]);
+    expect(lazyBefore.toArray()).toEqual([10, 20, 30]);
     let state = keep(zeros([3]));
     const old = state;
     tidy(() => {
@@ -230,6 +233,7 @@ describe('tidy and autograd', () => {
     });
     expect(state.toArray()).toEqual([2, 4, 6]);
     expect(p.toArray()).toEqual([3, 5, 7]);
+    expect(view.toArray()).toEqual([3, 5, 7]);
     expect(freed(view)).toBe(false);
   });
 });

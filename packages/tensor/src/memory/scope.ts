@@ -113,10 +113,10 @@ export function trackStorage(storage: Storage): void {
 }
 
 /**
- * @internal `assign_` replaced `target`'s storage (`before`) by a new one: the new one
- * is owned like the old one was (a parameter's memory stays the user's), the old one
- * becomes a temporary of the innermost scope. Either way the target is computed
- * before the scope frees anything it may read.
+ * @internal `assign_` wrote `target` in place (its storage is `before`): the target is
+ * computed before the scope frees anything it may read. (A lazy backend hands the
+ * memory it wrote over to a scope itself, through {@link blockReplaced}; the branch for
+ * a storage that changed identity is kept for any backend that swaps instead.)
  */
 export function storageReplaced(target: Tensor, before: Storage): void {
   if (!current) return;
@@ -126,6 +126,28 @@ export function storageReplaced(target: Tensor, before: Storage): void {
   let holder: Scope | null = current;
   while (holder && !holder.holdsReplaced) holder = holder.parent;
   if (holder && (owners.get(before) ?? null) === null) adopt(before, holder);
+}
+
+/**
+ * @internal A lazy backend wrote a storage in place (`assign_`, `fill_`) while the block
+ * it held is still read by recorded ops. `orphan` (a storage of its own around that
+ * block) is freed like memory `assign_` replaces: by the scope that owns `target`, or —
+ * for the user's memory — by the nearest scope that frees replaced memory, as adopted
+ * memory (kept for the garbage collector if an op recorded outside every scope read it).
+ * Returns false when no scope takes it: the backend leaves the block to the collector.
+ */
+export function blockReplaced(target: Storage, orphan: Storage): boolean {
+  if (!current) return false;
+  const owner = owners.get(target) ?? null;
+  if (owner) {
+    moveTo(orphan, owner);
+    return true;
+  }
+  let holder: Scope | null = current;
+  while (holder && !holder.holdsReplaced) holder = holder.parent;
+  if (!holder) return false;
+  adopt(orphan, holder);
+  return true;
 }
 
 /**
@@ -281,15 +303,16 @@ function close(scope: Scope, returned: readonly Tensor[]): void {
  *
  * Tensors created before the scope (parameters, data) are never freed by it, nor are
  * views of them made inside it. A gradient replaced or cleared inside the scope
- * (`zeroGrad()`, accumulation) and a parameter's storage replaced by an in-place
- * update are freed when it ends; so a tensor sharing such memory taken earlier
- * (`p.detach()`) cannot be read afterwards (a copy — `p.clone()`, computed at once —
- * can). Reading a freed tensor throws a BackendError on device backends (the JS
- * reference backend's arrays are left to the garbage collector). A result recorded
- * lazily from such memory outside every scope (`d = p.mul(2)` on the WebAssembly
- * backend is recorded, not computed) stays right: memory such an op captured is left
- * to the garbage collector instead. One case is not covered: an op recorded inside an
- * enclosing scope that is still open, reading memory a nested scope frees — compute it
+ * (`zeroGrad()`, accumulation) is freed when it ends, so a `p.grad` read earlier cannot
+ * be read afterwards; so is the memory an in-place update (`assign_`, an optimiser step)
+ * wrote over while recorded ops still read it (they have run by then; the parameter and
+ * its views hold the new values). Reading a freed tensor throws a BackendError on device
+ * backends (the JS reference backend's arrays are left to the garbage collector). A
+ * result recorded lazily from such memory outside every scope (`d = p.mul(2)` on the
+ * WebAssembly backend is recorded, not computed) stays right: memory such an op
+ * captured is left to the garbage collector instead. One case is not covered: an op
+ * recorded inside an enclosing scope that is still open, reading memory a nested scope
+ * frees — compute it
  * first (`evaluate(t)` or `t.clone()`). Scopes nest; `fn` must be synchronous, and if it
  * throws, the scope's tensors are freed and the error propagates.
  *
@@ -310,9 +333,9 @@ export function tidy<T>(fn: () => T): T {
 }
 
 /**
- * @internal the scope of an optimiser step: {@link tidy}, except that a storage
- * replaced in place (`assign_`) is freed by the enclosing scope rather than this one,
- * so a step alone never frees memory the caller may still view (`p.detach()`).
+ * @internal the scope of an optimiser step: {@link tidy}, except that memory an in-place
+ * update (`assign_`) wrote over is freed by the enclosing scope rather than this one, so
+ * a step alone never frees memory an op the caller recorded before it may still read.
  */
 export function tidyUpdates<T>(fn: () => T): T {
   return runScope('tidyUpdates', fn, false);

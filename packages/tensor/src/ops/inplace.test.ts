@@ -51,3 +51,27 @@ describe('fill_ and zero_', () => {
     expect(x.toArray()).toEqual([1, 2]);
   });
 });
+
+describe('assign_', () => {
+  it("writes through the storage, as PyTorch's copy_: views and detach() taken before see the new values; ops recorded before keep the old ones", () => {
+    const w = tensor([[1, 2], [3, 4]]);
+    const flat = w.reshape([4]);
+    const wt = w.T;
+    const snapshot = w.detach();
+    const lazy = w.mul(10); // recorded before the write (computed later on lazy backends)
+    noGrad(() => w.assign_(tensor([[5, 6], [7, 8]])));
+    expect(w.toArray()).toEqual([[5, 6], [7, 8]]);
+    expect(flat.toArray()).toEqual([5, 6, 7, 8]);
+    expect(wt.toArray()).toEqual([[5, 7], [6, 8]]);
+    expect(snapshot.toArray()).toEqual([[5, 6], [7, 8]]);
+    expect(lazy.toArray()).toEqual([[10, 20], [30, 40]]);
+    // A strided target writes through too, and a cast value is converted.
+    w.T.assign_(tensor([[1, 2], [3, 4]], { dtype: 'int32' }));
+    expect(flat.toArray()).toEqual([1, 3, 2, 4]);
+    // The value stays independent of the target.
+    const v = tensor([9, 9, 9, 9]);
+    flat.assign_(v);
+    v.fill_(0);
+    expect(w.toArray()).toEqual([[9, 9], [9, 9]]);
+  });
+});

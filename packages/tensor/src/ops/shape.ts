@@ -3,7 +3,7 @@ import { contiguousStrides, isContiguous, normalizeDim, numelOf, shapesEqual } f
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd/node.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import { noteStorageSwap, noteStorageWrite } from '../autograd/version.js';
+import { noteStorageWrite } from '../autograd/version.js';
 import { fromStorage, onBackend, runKernel } from './dispatch.js';
 import { promoteTypes } from '../dtype.js';
 import {
@@ -289,12 +289,6 @@ export function assignInPlace(target: Tensor, value: Tensor): void {
   }
   if (target.gradFn && isGradEnabled()) throw new ValueError('assign_: cannot overwrite a non-leaf tensor that is part of the graph');
   const v = value.dtype === target.dtype ? value : value.detach().to(target.dtype);
-  if (isContiguousTensor(target) && target.offset === 0 && target.storage.size === target.numel && v.storage.backend === target.storage.backend && isContiguousTensor(v) && v.offset === 0 && v.storage.size === v.numel && v.storage !== target.storage) {
-    // Swap in the new storage: no copy, works for every backend.
-    target.storage = v.storage;
-    noteStorageSwap(target);
-    return;
-  }
   const b = target.storage.backend;
   const src = onBackend(v, b);
   noteStorageWrite(target);

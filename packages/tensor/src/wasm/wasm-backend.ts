@@ -4,6 +4,7 @@ import { BackendError } from '../errors.js';
 import { foldConstants } from '../fusion/fold.js';
 import { LazyNode, binaryOp, markCaptured, opsOf, sourceOfNode, unaryOp, type Access, type ElementwiseOp, type Source } from '../fusion/graph.js';
 import { cleanupSome, envVar, syncCollector } from '../memory/sync-gc.js';
+import { blockReplaced } from '../memory/scope.js';
 import { coalesce, contiguousStrides, isContiguous, numelOf } from '../shape.js';
 import { canEmit } from './emit.js';
 import { runMap, runReduce } from './kernels.js';
@@ -649,7 +650,11 @@ export class WasmBackend implements Backend {
     st.buf = next.buf ?? null;
     st.node = next.node ?? null;
     st.constant = next.constant ?? null;
-    if (old && old !== st.buf) this.drop(old);
+    if (old && old !== st.buf) {
+      // Still read by recorded ops: a memory scope frees it once they have run.
+      if (old.captured && old.cell.live && blockReplaced(st, this.storageOf(old.dtype, old))) return;
+      this.drop(old);
+    }
   }
 
   copyStrided(src: View, dst: View): void {
