@@ -101,6 +101,12 @@ export class CpuBackend implements Backend {
   }
 
   copyStrided(src: View, dst: View): void {
+    if (dataOf(src) === dataOf(dst) && numelOf(dst.shape) > 1) {
+      // Source and destination share an array (`w.assign_(w.T)`, a shifted slice): read the
+      // source whole first, as the lazy backends do, or the copy reads what it just wrote.
+      const copy = gatherStrided(src, allocTyped(src.dtype, numelOf(src.shape)));
+      src = { storage: this.wrap(copy, src.dtype), shape: src.shape, strides: contiguousStrides(src.shape), offset: 0, dtype: src.dtype };
+    }
     const c = coalesce(dst.shape, [dst.strides, src.strides]);
     const [ds, ss] = c.strides as [number[], number[]];
     const D = dataOf(dst);

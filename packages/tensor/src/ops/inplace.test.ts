@@ -68,6 +68,14 @@ describe('assign_', () => {
     // A strided target writes through too, and a cast value is converted.
     w.T.assign_(tensor([[1, 2], [3, 4]], { dtype: 'int32' }));
     expect(flat.toArray()).toEqual([1, 3, 2, 4]);
+    // A value that shares the target's storage is read whole before anything is written
+    // (the JS reference backend wrote row by row: w.assign_(w.T) gave [[1,4,7],[4,5,8],[7,8,9]]).
+    const sq = tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+    sq.assign_(sq.T);
+    expect(sq.toArray()).toEqual([[1, 4, 7], [2, 5, 8], [3, 6, 9]]);
+    const row = tensor([1, 2, 3, 4, 5]);
+    row.slice(0, 1, 5).assign_(row.slice(0, 0, 4));
+    expect(row.toArray()).toEqual([1, 1, 2, 3, 4]);
     // The value stays independent of the target.
     const v = tensor([9, 9, 9, 9]);
     flat.assign_(v);
