@@ -266,8 +266,9 @@ export function offsetExpr(offset: number, coords: readonly string[], strides: r
   if (offset !== 0) terms.push(lit(offset));
   coords.forEach((c, d) => {
     const s = strides[d]!;
-    // A literal 0 coordinate adds nothing (and gpu.js mistypes `0 + 0` as a GL index).
-    if (s === 0 || c === '0') return;
+    // A literal 0 coordinate ('0', or '0.0' from copyIntoKernel) adds nothing — and gpu.js
+    // mistypes a sum of literals such as `0.0 + 0.0` as a GL index (a shader that does not compile).
+    if (s === 0 || /^0(\.0*)?$/.test(c)) return;
     const cp = /^[\w.()]+$/.test(c) ? c : `(${c})`;
     terms.push(s === 1 ? cp : `${cp} * ${lit(s)}`);
   });
