@@ -14,7 +14,7 @@ import * as C from './ops/composite.js';
 import * as X from './ops/tensor-extras.js';
 import { formatTensorImpl } from './format.js';
 import { toDType, readHost, readHostAsync } from './ops/dispatch.js';
-import { gradReplaced, storageReplaced, trackStorage } from './memory/scope.js';
+import { gradReplaced, trackStorage, writtenInPlace } from './memory/scope.js';
 import { registerTensorClass } from './validate/spec.js';
 import { checkMethodArg, DTYPE_SPEC, ALPHA_SPEC, OPERAND_SPEC, BACKWARD_SPECS, BOOL_SPEC, GRAD_SPEC } from './validate/methods.js';
 
@@ -189,9 +189,8 @@ export class Tensor implements View {
    * Optimisers, `loadStateDict` and running statistics use it.
    */
   assign_(value: Tensor): this {
-    const before = this.storage;
     S.assignInPlace(this, value);
-    storageReplaced(this, before);
+    writtenInPlace(this);
     return this;
   }
 

@@ -121,7 +121,7 @@ function run(roots: readonly Tensor[], seeds: readonly Tensor[], opts: RunOption
       }
       const node = t.gradFn;
       if (!node) continue;
-      const needs = node.inputs.map((i) => i.requiresGrad && wanted.has(i));
+      const needs = needsOf(node.inputs, wanted);
       if (!needs.some(Boolean)) continue;
       const vjp = VJP[node.op] as (a: VjpArgs<PrimitiveName>) => (Tensor | null)[];
       const inGrads = vjp({ g, inputs: node.inputs, out: t, params: node.params, needs });
@@ -147,6 +147,11 @@ function run(roots: readonly Tensor[], seeds: readonly Tensor[], opts: RunOption
   return captured;
 }
 
+/** needs[i]: whether input i wants a gradient in this pass. */
+function needsOf(inputs: readonly Tensor[], wanted: ReadonlySet<Tensor>): boolean[] {
+  return inputs.map((i) => i.requiresGrad && wanted.has(i));
+}
+
 /**
  * Throws, before anything changes, when a value some VJP of this pass will read was
  * overwritten in place after its op was recorded (./version.ts): the gradient would
@@ -156,7 +161,7 @@ function checkVersions(op: string, order: readonly Tensor[], wanted: ReadonlySet
   for (const t of order) {
     const node = t.gradFn;
     if (!node || !anyWriteSince(node.epoch)) continue;
-    const needs = node.inputs.map((i) => i.requiresGrad && wanted.has(i));
+    const needs = needsOf(node.inputs, wanted);
     if (!needs.some(Boolean)) continue;
     const saved = savedBy(node.op, needs);
     for (const i of saved.inputs) {

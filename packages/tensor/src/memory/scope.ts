@@ -31,7 +31,7 @@ class Scope {
   readonly owned = new Set<Storage>();
   /**
    * Owned storages that came from outside every scope (the user's memory handed over by
-   * `releaseToScope`, or replaced by `assign_`). A recorded op made outside every scope may
+   * `releaseToScope`, or a block of it an in-place write replaced: `blockReplaced`). A recorded op made outside every scope may
    * still read them (`d = p.mul(2)` before an optimiser step in `tidy`), so memory such
    * an op captured is left to the garbage collector (see `captureEpoch`); memory only
    * ops inside scopes read is freed at once (those ops have run or are gone once their
@@ -47,7 +47,7 @@ class Scope {
    */
   readonly survivors: Tensor[] = [];
   /**
-   * @param holdsReplaced whether storages replaced in place inside this scope are freed
+   * @param holdsReplaced whether memory replaced by in-place writes inside this scope is freed
    *   by it (false: by the nearest enclosing scope that does — an optimiser step).
    */
   /** Nesting depth (outermost 1): a smaller depth outlives a larger one. */
@@ -113,19 +113,12 @@ export function trackStorage(storage: Storage): void {
 }
 
 /**
- * @internal `assign_` wrote `target` in place (its storage is `before`): the target is
- * computed before the scope frees anything it may read. (A lazy backend hands the
- * memory it wrote over to a scope itself, through {@link blockReplaced}; the branch for
- * a storage that changed identity is kept for any backend that swaps instead.)
+ * @internal `assign_` wrote `target` in place: it is computed before the scope frees
+ * anything it may read. (The memory it wrote over reaches a scope through
+ * {@link blockReplaced}, from the lazy backend that wrote it.)
  */
-export function storageReplaced(target: Tensor, before: Storage): void {
-  if (!current) return;
-  current.survivors.push(target);
-  if (target.storage === before) return;
-  moveTo(target.storage, owners.get(before) ?? null);
-  let holder: Scope | null = current;
-  while (holder && !holder.holdsReplaced) holder = holder.parent;
-  if (holder && (owners.get(before) ?? null) === null) adopt(before, holder);
+export function writtenInPlace(target: Tensor): void {
+  current?.survivors.push(target);
 }
 
 /**
