@@ -37,11 +37,12 @@ function whileRoom(f: FunctionBuilder, cursor: Local, end: Local, step: number, 
 /** Stores `word` (an i32 pattern) into `count` 4-byte slots from `ptr` (4-byte aligned). */
 export function fillWords(rt: WasmRuntime, ptr: number, count: number, word: number): void {
   if (count <= 0) return;
-  if (count < BELOW) {
+  // Small fills on the host — unless kernels are queued (a host write would wait for them).
+  if (count < BELOW && !rt.busy) {
     rt.heap.i32.fill(word | 0, ptr >> 2, (ptr >> 2) + count);
     return;
   }
-  const k = rt.kernel('fill|i32', (m) => m.func('run', ['i32', 'i32', 'i32'], [], (f, [p, n, w]) => {
+  const k = rt.handle('fill|i32', (m) => m.func('run', ['i32', 'i32', 'i32'], [], (f, [p, n, w]) => {
     const end = f.addLocal('i32');
     const v = f.addLocal('v128');
     f.local.get(p!);
@@ -66,7 +67,7 @@ export function fillWords(rt: WasmRuntime, ptr: number, count: number, word: num
       f.i32.store(0);
     });
   }));
-  k['run']!(ptr, count, word | 0);
+  rt.call(k, 'run', [ptr, count, word | 0]);
 }
 
 /** Fills `count` bytes from `ptr` with `byte` (0–255). */
@@ -75,6 +76,8 @@ export function fillBytes(rt: WasmRuntime, ptr: number, count: number, byte: num
   const b = byte & 0xff;
   const head = Math.min(count, (4 - (ptr & 3)) & 3);
   const words = (count - head) >> 2;
+  // Host writes: after every queued kernel (one may still read this block's previous contents).
+  rt.sync();
   if (count < 4 * BELOW || words === 0) {
     rt.heap.u8.fill(b, ptr, ptr + count);
     return;
@@ -90,11 +93,12 @@ export function fillBytes(rt: WasmRuntime, ptr: number, count: number, byte: num
 /** Copies `count` bytes from `src` to `dst` (non-overlapping, or dst < src). */
 export function copyBytes(rt: WasmRuntime, dst: number, src: number, count: number): void {
   if (count <= 0) return;
-  if (count < 4 * BELOW || ((dst | src) & 3) !== 0 || (dst > src && dst < src + count)) {
+  if ((count < 4 * BELOW && !rt.busy) || ((dst | src) & 3) !== 0 || (dst > src && dst < src + count)) {
+    rt.sync();
     rt.heap.u8.copyWithin(dst, src, src + count);
     return;
   }
-  const k = rt.kernel('copy|bytes', (m) => m.func('run', ['i32', 'i32', 'i32'], [], (f, [d, s, n]) => {
+  const k = rt.handle('copy|bytes', (m) => m.func('run', ['i32', 'i32', 'i32'], [], (f, [d, s, n]) => {
     const end = f.addLocal('i32');
     f.local.get(s!);
     f.local.get(n!);
@@ -115,7 +119,7 @@ export function copyBytes(rt: WasmRuntime, dst: number, src: number, count: numb
       f.i32.store8(0, 0);
     });
   }));
-  k['run']!(dst, src, count);
+  rt.call(k, 'run', [dst, src, count]);
 }
 
 /** Bits of `value` as the dtype stores it, for `fillWords`. */

@@ -262,7 +262,7 @@ export function runMap(rt: WasmRuntime, plan: Plan, root: Expr, out: Accessor): 
   });
   const handle = rt.handle(key, build);
   // Any dim may be split; along the vectorised inner dim, by whole unrolled SIMD groups.
-  runBox(rt, handle, rt.profile ? rt.kernel(key, build) : handle.exports, b.args, shape, acc.length, {
+  runBox(rt, handle, b.args, shape, acc.length, {
     dims: range(0, D), align: (d) => (d === D - 1 ? 32 : 1),
   });
 }
@@ -403,8 +403,7 @@ export function runReduce(rt: WasmRuntime, plan: Plan, root: Expr, nReduced: num
   const handle = rt.handle(key, build);
   // Only kept dims are split (each output is computed whole, by one thread); the kept
   // run of the column and lanes orders by whole groups of four outputs.
-  const exports = rt.profile ? rt.kernel(key, build) : handle.exports;
-  runBox(rt, handle, exports, b.args, shape, acc.length, {
+  runBox(rt, handle, b.args, shape, acc.length, {
     dims: range(0, gk), align: (d) => (d === gk - 1 && (cols || lanes) ? 4 : 1),
   });
   if (scratch) rt.heap.release(scratch);
@@ -416,7 +415,7 @@ export function runReduce(rt: WasmRuntime, plan: Plan, root: Expr, nReduced: num
         args[0] = 1;
         args[1] = full.tail;
         for (let k = 0; k < acc.length; k++) args[D + k * (1 + D)]! += full.chunks * acc[k]!.strides[0]!;
-        exports['run']!(...args);
+        rt.call(handle, 'run', args);
       }
       combinePartials(rt, target, full.partials, full.chunks + (full.tail > 0 ? 1 : 0));
     } finally {
@@ -448,6 +447,7 @@ function fullChunks(
 
 /** Writes the reduction of `count` partials (float32 or int32 at `partials`), in order, to the target. */
 function combinePartials(rt: WasmRuntime, target: ReduceTarget, partials: number, count: number): void {
+  rt.sync();
   const int = target.outDtype === 'int32';
   const view = int ? rt.heap.i32 : rt.heap.f32;
   const at = partials >> 2;

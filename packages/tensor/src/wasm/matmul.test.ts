@@ -83,6 +83,8 @@ function runCase(rt: WasmRuntime, c: Case, seed: number, cfg: Readonly<MatmulCon
   else matmulF32(rt, a, bo, outPtr, batch, M, K, N);
   // Scratch panels are returned to the heap.
   expect(rt.heap.stats().liveBytes).toBe(live);
+  // With threads the product may still be queued: wait for it before reading the heap.
+  rt.sync();
   const g = rt.heap.f32;
   for (let i = 0; i < guard; i++) {
     expect(g[(cBase >> 2) + i]).toBe(-7);

@@ -589,7 +589,6 @@ export function matmulF32WithConfig(
     fillWords(rt, outPtr, batch * M * N, 0);
     return;
   }
-  const k = rt.kernel(configKey(cfg, rt.relaxed), (m) => buildMatmulModule(m, cfg, rt.relaxed));
   // Tiles cover whole MR×NR blocks, so a narrow product wastes the padding: with N = 10
   // and NR = 16, 6 of every 16 columns computed are thrown away. Cᵀ = Bᵀ·Aᵀ does the same
   // multiply-adds in the same k order (so gives the same bits) with M and N exchanged;
@@ -606,14 +605,17 @@ export function matmulF32WithConfig(
       swap ? 4 : N * 4, swap ? N * 4 : 4, batch, rows, K, cols, direct);
     return;
   }
+  const h = rt.handle(configKey(cfg, rt.relaxed), (m) => buildMatmulModule(m, cfg, rt.relaxed));
+  // Released as soon as the kernel is called or queued: kernels run in order, so whatever
+  // reuses the scratch later runs after this product (see ./threads/pool.ts).
   const scratch = rt.heap.alloc(scratchBytes(cfg, rows, K, cols));
   try {
-    k.run!(
+    rt.call(h, 'run', [
       x.ptr, x.batchStride * 4, xr * 4, xc * 4,
       y.ptr, y.batchStride * 4, yr * 4, yc * 4,
       outPtr, swap ? 4 : N * 4, swap ? N * 4 : 4,
       batch, rows, K, cols, scratch, direct ? 1 : 0,
-    );
+    ]);
   } finally {
     rt.heap.release(scratch);
   }
@@ -694,7 +696,7 @@ function matmulParallel(
         if (direct) {
           // B is read in place; only its ragged last panel is packed.
           const jTail = Math.floor(N / cfg.nr) * cfg.nr;
-          if (jTail < N) h.exports['packB']!(yb + jTail * y.colStride * 4, y.colStride * 4, y.rowStride * 4, N - jTail, K, bp);
+          if (jTail < N) rt.call(h, 'packB', [yb + jTail * y.colStride * 4, y.colStride * 4, y.rowStride * 4, N - jTail, K, bp]);
         } else {
           packParallel(rt, h, 'packB', yb, y.colStride * 4, y.rowStride * 4, N, K, bp, cfg.nr);
         }
@@ -722,7 +724,7 @@ function packParallel(
   const { minElements, taskElements } = threadTuning();
   const perPanel = Math.max(1, Math.round(taskElements / (W * K)));
   if (outer * K < minElements || panels < 2 * perPanel) {
-    h.exports[fn]!(...args);
+    rt.call(h, fn, args);
     return;
   }
   const kinds = FIXED(6);

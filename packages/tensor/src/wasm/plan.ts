@@ -22,6 +22,12 @@ export class WasmBuffer {
   captured = false;
   /** The smallest `captureEpoch()` at which a recorded op read this block (Infinity: none). */
   capturedAt = Infinity;
+  /**
+   * With threads: the thread pool's job count (WasmRuntime.mark) once every kernel that
+   * writes this block had been queued — a host read waits only for those (syncTo);
+   * null: not known, a host read waits for every queued kernel.
+   */
+  ready: number | null = null;
   /** What the FinalizationRegistry holds (never the buffer itself): the block and whether it is still held. */
   readonly cell: { ptr: number; live: boolean };
   constructor(

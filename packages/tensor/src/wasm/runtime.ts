@@ -4,6 +4,9 @@ import { ModuleBuilder } from './builder.js';
 import { WasmHeap } from './heap.js';
 import { getNumThreads, threadSupport } from './threads/config.js';
 import { ThreadPool, type KernelHandle, type ParallelJob } from './threads/pool.js';
+import { MAX_ARGS } from './threads/protocol.js';
+
+const NO_KINDS: readonly never[] = [];
 
 /*
  * What every WebAssembly kernel needs: the heap, the engine's features, and a bounded
@@ -132,7 +135,11 @@ export class WasmRuntime {
   /** Counts of pools replaced since (threadStats adds them up). */
   private before = { jobs: 0, tasks: 0, callerTasks: 0 };
 
-  /** Runs `job` on the pool's threads (the caller included); returns when it is done. */
+  /**
+   * Queues `job` on the pool's threads; it takes effect after every kernel queued before
+   * it, and `sync()` (or any host access to memory) waits for it. With
+   * TSGRAD_THREADS_ASYNC=0 (or while profiling) it runs at once instead.
+   */
   parallel(job: ParallelJob): void {
     const pool = this.pool();
     if (pool === null) throw new Error('wasm backend: internal error, parallel job with one thread');
@@ -146,8 +153,60 @@ export class WasmRuntime {
       this.profile.set(key, e);
       return;
     }
-    pool.run(job);
+    if (this.queueKernels) pool.submit(job);
+    else pool.run(job);
   }
+
+  /**
+   * Calls `fn` of a kernel once on the whole range: at once on the calling thread when
+   * nothing is queued, else queued behind the kernels before it (as a one-task job).
+   */
+  call(handle: KernelHandle, fn: ParallelJob['fn'], args: readonly number[]): void {
+    const pool = this.threadPool;
+    if (pool !== null && !pool.closed && pool.pending !== 0 && args.length <= MAX_ARGS) {
+      pool.submit({ kernel: handle, fn, args, kinds: NO_KINDS, mults: NO_KINDS, units: 1, chunk: 1 }, true);
+      return;
+    }
+    if (pool !== null && !pool.closed && pool.pending !== 0) pool.drain();
+    const exports = this.profile ? this.profiled(handle.key, handle.exports) : handle.exports;
+    exports[fn]!(...args);
+  }
+
+  /**
+   * Waits until every queued kernel has run (the calling thread helps): before the host
+   * reads or writes the heap. Throws the BackendError of a kernel that failed.
+   */
+  sync(): void {
+    const pool = this.threadPool;
+    // Also with nothing queued: a kernel that failed on a worker is reported here.
+    if (pool !== null && !pool.closed) pool.drain();
+  }
+
+  /** Kernels are queued on the threads (a host access to memory would wait for them). */
+  get busy(): boolean {
+    const pool = this.threadPool;
+    return pool !== null && !pool.closed && pool.pending !== 0;
+  }
+
+  /**
+   * A point in the queue: once `syncTo(mark())` returns, every kernel queued before this
+   * call has run. (Across a change of pool, marks stay safe: a replaced pool was drained,
+   * and a mark ahead of the new pool's queue just drains it.)
+   */
+  mark(): number {
+    return this.threadPool?.mark ?? 0;
+  }
+
+  /** Waits for the kernels queued before `mark` (null: for every queued kernel). */
+  syncTo(mark: number | null): void {
+    const pool = this.threadPool;
+    if (pool === null || pool.closed) return;
+    if (mark === null) pool.drain();
+    else pool.drainTo(mark);
+  }
+
+  /** TSGRAD_THREADS_ASYNC=0: every parallel job runs to its end before the op returns. */
+  private readonly queueKernels = envVar('TSGRAD_THREADS_ASYNC') !== '0';
 
   cacheLimit: number;
 
@@ -207,7 +266,7 @@ export class WasmRuntime {
     try {
       const module = new WebAssembly.Module(bytes as BufferSource);
       const exports = new WebAssembly.Instance(module, { env: { memory: this.heap.memory } }).exports as KernelExports;
-      handle = { id: nextKernelId++, module, exports };
+      handle = { id: nextKernelId++, module, exports, key };
     } catch (e) {
       throw new BackendError(`wasm backend: kernel '${key}' failed to compile: ${(e as Error).message}`);
     }

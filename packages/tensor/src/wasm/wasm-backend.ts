@@ -290,7 +290,9 @@ export class WasmBackend implements Backend {
     this.counters.released++;
   }
 
+  /** A storage of `buf`, whose writers have all been called or queued by now. */
   private storageOf(dtype: DType, buf: WasmBuffer): WasmStorage {
+    buf.ready = this.rt.mark();
     const st = new WasmStorage(this, dtype, buf.size);
     st.buf = buf;
     return st;
@@ -325,6 +327,8 @@ export class WasmBackend implements Backend {
   fromTypedArray(data: TypedArray, dtype: DType): Storage {
     if (data.length === 0) return this.constantStorage(dtype, 0, 0);
     const buf = this.newBuffer(dtype, data.length);
+    // A host write: after every queued kernel (one may still read this block's previous contents).
+    this.rt.sync();
     const h = this.rt.heap;
     if (dtype === 'float32') h.f32.set(data, buf.ptr >> 2);
     else if (dtype === 'int32') h.i32.set(data, buf.ptr >> 2);
@@ -353,6 +357,7 @@ export class WasmBackend implements Backend {
       buf.capturedAt = Math.min(buf.capturedAt, node.capturedAt);
     }
     node.result = buf;
+    buf.ready = this.rt.mark();
     return buf;
   }
 
@@ -373,6 +378,7 @@ export class WasmBackend implements Backend {
     const v = st.constant ?? 0;
     if (st.dtype === 'float32' || st.dtype === 'int32') fillWords(this.rt, buf.ptr, st.size, wordOf(st.dtype, v));
     else fillBytes(this.rt, buf.ptr, st.size, v);
+    buf.ready = this.rt.mark();
     st.buf = buf;
     st.constant = null;
     return buf;
@@ -389,6 +395,8 @@ export class WasmBackend implements Backend {
       const st = this.check(v.storage);
       if (st.node) this.materialize(st);
     }
+    // Computed now, not queued: evaluate() is what timing loops end with.
+    this.rt.sync();
   }
 
   read(view: View): TypedArray {
@@ -401,6 +409,8 @@ export class WasmBackend implements Backend {
       return out;
     }
     const buf = this.materialize(st);
+    // Only the kernels that write this block need to have run.
+    this.rt.syncTo(buf.ready);
     const h = this.rt.heap;
     const src = view.dtype === 'float32' ? h.f32 : view.dtype === 'int32' ? h.i32 : h.u8;
     const base = view.dtype === 'bool' ? buf.ptr : buf.ptr >> 2;
@@ -587,6 +597,8 @@ export class WasmBackend implements Backend {
     const xb = this.materialize(this.check(x.storage));
     const ib = this.materialize(this.check(index.storage));
     const out = this.newBuffer(outDtype, n);
+    // A loop on the host: after every queued kernel.
+    this.rt.sync();
     const h = this.rt.heap;
     const xs = h[this.viewOf(x.dtype)];
     const os = h[this.viewOf(outDtype)];
@@ -622,6 +634,8 @@ export class WasmBackend implements Backend {
     if (numelOf(index.shape) === 0) return this.storageOf(base.dtype, out);
     const ib = this.materialize(this.check(index.storage));
     const sb = this.materialize(this.check(src.storage));
+    // A loop on the host: after every queued kernel.
+    this.rt.sync();
     const h = this.rt.heap;
     const os = h[this.viewOf(base.dtype)];
     const ss = h[this.viewOf(src.dtype)];
@@ -688,5 +702,6 @@ export class WasmBackend implements Backend {
     const root = plan.read(this.source(s), src.dtype, src.offset, src.strides);
     const ptr = buf.ptr + dst.offset * elemBytes(d.dtype);
     this.run(() => runMap(this.rt, plan, root, { ptr, dtype: d.dtype, strides: [...dst.strides] }));
+    buf.ready = this.rt.mark();
   }
 }

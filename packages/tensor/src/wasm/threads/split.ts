@@ -1,6 +1,6 @@
 import { BackendError } from '../../errors.js';
 import { envVar } from '../../memory/sync-gc.js';
-import type { KernelExports, WasmRuntime } from '../runtime.js';
+import type { WasmRuntime } from '../runtime.js';
 import { ARG, MAX_ARGS, MAX_TASKS } from './protocol.js';
 import type { ArgKind, KernelHandle } from './pool.js';
 
@@ -73,16 +73,17 @@ export interface BoxSplit {
 
 /**
  * Calls `run(...args)` of a box kernel over `shape` with `nAcc` operands: split over
- * threads when large, else once on the calling thread (today's path, no atomics).
+ * threads when large, else once (rt.call: on the calling thread, or queued behind the
+ * kernels still waiting).
  */
 export function runBox(
-  rt: WasmRuntime, handle: KernelHandle, exports: KernelExports, args: number[], shape: readonly number[], nAcc: number,
+  rt: WasmRuntime, handle: KernelHandle, args: number[], shape: readonly number[], nAcc: number,
   split: BoxSplit,
 ): void {
   const total = shape.reduce((a, b) => a * b, 1);
   const { minElements, taskElements } = threadTuning();
   if (total < minElements || rt.threads <= 1 || args.length > MAX_ARGS) {
-    exports['run']!(...args);
+    rt.call(handle, 'run', args);
     return;
   }
   const D = shape.length;
@@ -101,7 +102,7 @@ export function runBox(
     if (tasks >= 4) break;
   }
   if (pick < 0) {
-    exports['run']!(...args);
+    rt.call(handle, 'run', args);
     return;
   }
   const kinds: ArgKind[] = new Array<ArgKind>(args.length).fill(ARG.FIXED);

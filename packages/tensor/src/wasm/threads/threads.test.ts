@@ -7,11 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { mulberry32 } from '@tsgrad/testing';
 import {
-  BackendError, TsgradError, ValueError, backendInfo, getBackend, getNumThreads, matmul, setBackend, setNumThreads,
+  BackendError, TsgradError, ValueError, backendInfo, evaluate, getBackend, getNumThreads, matmul, setBackend, setNumThreads,
   tensor, terminateThreads, threadsReady, wasm, type Tensor,
 } from '../../index.js';
 import type { WasmRuntime } from '../runtime.js';
 import { setThreadTuning, type ThreadTuning } from './split.js';
+import { RING } from './protocol.js';
 
 /*
  * Threads of the WebAssembly backend: results bit-identical for 1, 2 and 8 threads
@@ -284,6 +285,78 @@ describe('wasm threads: full reductions in fixed chunks', () => {
     expect(sumNaN).toBeNaN();
     expect(lseNaN).toBeNaN();
     expect(minNaN).toBeNaN();
+  });
+});
+
+describe('wasm threads: the kernel queue', () => {
+  /** The heap address of a tensor's block (test-only peek at the backend's storage). */
+  const ptrOf = (t: Tensor): number => (t.storage as unknown as { buf: { ptr: number } | null }).buf!.ptr;
+
+  it('an op returns with its kernel still queued; a read waits for it (and for nothing after it)', () => {
+    const x = rand([64, 256], 11);
+    useThreads(1);
+    const want = bits([x.sum(1)]);
+    useThreads(2);
+    const pool = rt().pool()!;
+    // The worker sleeps on entering the job and the calling thread takes no task before it
+    // reads: the reduction is still queued when the op returns.
+    pool.delayWorkerOnce(200);
+    const s = x.sum(1);
+    expect(pool.pending).toBeGreaterThan(0);
+    expect(bits([s])).toEqual(want);
+    expect(pool.pending).toBe(0);
+  });
+
+  it('memory a queued kernel still reads is written again only after that kernel ran (by an upload, by a later kernel)', () => {
+    const n = 1 << 12;
+    const a0 = values(n, 12);
+    const shape = [64, n / 64];
+    useThreads(1);
+    const want = bits([tensor(a0, { shape }).sum(1)]);
+    useThreads(2);
+    const pool = rt().pool()!;
+    const y = rand([n], 14);
+    for (const rewrite of ['upload', 'kernel'] as const) {
+      const a = tensor(a0, { shape });
+      const at = ptrOf(a);
+      pool.delayWorkerOnce(100);
+      const s = a.sum(1); // queued: reads a's block (a reduction records nothing that holds it)
+      expect(pool.pending).toBeGreaterThan(0);
+      a.dispose(); // a's block is free at once (no recorded op holds it)
+      // The next block of that size is a's: its new contents must wait for the sum.
+      // An upload (a host write) waits for the queue; a kernel's output is queued behind the sum.
+      const b = rewrite === 'upload' ? tensor(new Float32Array(n).fill(1e6)) : y.add(1e6);
+      if (rewrite === 'kernel') evaluate(b);
+      expect(ptrOf(b), 'the freed block was reused').toBe(at);
+      expect(bits([s]), rewrite).toEqual(want);
+      expect(b.dataSync()[n - 1]).toBe(rewrite === 'upload' ? 1e6 : Math.fround(y.dataSync()[n - 1]! + 1e6));
+    }
+  });
+
+  it(`more queued jobs than the ring's ${RING} slots: the calling thread helps, every result is right`, () => {
+    const xs = Array.from({ length: 3 * RING }, (_, i) => rand([8, 64 + (i % 7)], 100 + i));
+    useThreads(1);
+    const want = bits(xs.map((x) => x.max(1)));
+    useThreads(2);
+    const pool = rt().pool()!;
+    const jobs = pool.jobs;
+    pool.delayWorkerOnce(100);
+    const got = xs.map((x) => x.max(1));
+    expect(pool.jobs - jobs).toBe(3 * RING);
+    expect(bits(got)).toEqual(want);
+  });
+
+  it('a kernel that fails in the queue fails the next read with a BackendError; later ops run on a fresh pool', () => {
+    const x = rand([64, 256], 13);
+    useThreads(1);
+    const want = bits([x.sum(1)]);
+    useThreads(2);
+    rt().pool()!.crashNext = 1;
+    const s = x.sum(1); // returns: the failure happens on a worker, later
+    expect(() => s.dataSync()).toThrow(/worker 1: test hook: a worker throws/);
+    expect(wasm.stats().threadWorkers).toBe(0);
+    useThreads(2);
+    expect(bits([x.sum(1)])).toEqual(want);
   });
 });
 

@@ -1,46 +1,59 @@
-import { ARG, FUNCS, LAYOUT, MAX_ARGS, STATUS, W } from './protocol.js';
+import { ARG, FUNCS, LAYOUT, MAX_ARGS, RING, S, STATUS, W } from './protocol.js';
 
 /*
  * The body of every worker, as source text, so that it runs the same from TypeScript
  * sources (tsx, vitest) and from built or bundled JavaScript, with no loader and no
  * imports of ours. Node starts it with `new Worker(text, { eval: true })`; a browser
  * with `new Worker(URL.createObjectURL(new Blob([text])))`. Both share the task loop
- * (`core`): tickets, argument patching, and failure reporting — every task runs in
- * try/catch and a failure is written to the control block, because the calling thread
- * is blocked in Atomics.wait and would never see an 'error' event.
+ * (`core`): the job queue, tickets, argument patching, and failure reporting — every
+ * task runs in try/catch and a failure is written to the control block, because the
+ * calling thread may be blocked in Atomics.wait and would never see an 'error' event.
+ *
+ * A worker follows the queue (./protocol.ts): it works on job FINISHED while jobs are
+ * published, takes that job's tasks until none is left, waits until the job has
+ * finished (its last tasks may run elsewhere), and goes on with the next one — so jobs
+ * take effect in submission order. With no job waiting it spins briefly, then sleeps.
  *
  * They differ in how a worker idles and how kernel modules reach it:
- * - Node: the worker blocks in Atomics.wait on GEN, and a job naming a kernel it has
- *   not instantiated pulls the module from its port synchronously (receiveMessageOnPort).
+ * - Node: the worker blocks in Atomics.wait, and a job naming a kernel it has not
+ *   instantiated pulls the module from its port synchronously (receiveMessageOnPort).
  * - Browser: messages arrive only through the event loop, so a worker must never block
  *   for long: it waits with Atomics.waitAsync where the engine has it (its event loop
  *   keeps delivering modules), else in short Atomics.wait slices with a yield to the
  *   event loop between them. A job naming a kernel the worker has not received yet is
- *   left alone — it takes no ticket, so the other threads (the caller at least) run
- *   every task — and the worker retries after a yield while tickets remain.
+ *   left alone — it takes no ticket, so the other threads (the caller, when it next
+ *   waits for results, at least) run every task — and the worker retries after a yield.
  */
 
 /** The views of the control block (`declare`: 'const ' to declare them, '' to assign them). */
 function views(declare: 'const ' | ''): string {
-  return `${declare}C = new Int32Array(control);
-${declare}BASE = new Float64Array(control, ${LAYOUT.argsByte}, ${MAX_ARGS});
-${declare}MULT = new Float64Array(control, ${LAYOUT.argsByte + 8 * MAX_ARGS}, ${MAX_ARGS});
-${declare}KIND = new Int32Array(control, ${LAYOUT.kindsByte}, ${MAX_ARGS});
-${declare}ERR = new Uint8Array(control, ${LAYOUT.errByte}, ${LAYOUT.errBytes});`;
+  const slot = (i: string, kind: 'header' | 'base' | 'mult' | 'kind') =>
+    `${LAYOUT.slotsByte} + ${i} * ${LAYOUT.slotBytes}${kind === 'header' ? '' : ` + ${LAYOUT.slotHeader}`}${kind === 'mult' ? ` + ${8 * MAX_ARGS}` : kind === 'kind' ? ` + ${16 * MAX_ARGS}` : ''}`;
+  return `${declare}C = new Int32Array(control, 0, ${LAYOUT.words});
+${declare}ERR = new Uint8Array(control, ${LAYOUT.errByte}, ${LAYOUT.errBytes});
+${declare}SH = [], SB = [], SM = [], SK = [];
+for (let i = 0; i < ${RING}; i++) {
+  SH.push(new Int32Array(control, ${slot('i', 'header')}, ${LAYOUT.slotHeader / 4}));
+  SB.push(new Float64Array(control, ${slot('i', 'base')}, ${MAX_ARGS}));
+  SM.push(new Float64Array(control, ${slot('i', 'mult')}, ${MAX_ARGS}));
+  SK.push(new Int32Array(control, ${slot('i', 'kind')}, ${MAX_ARGS}));
+}`;
 }
 
 /**
- * The task loop shared by both platforms: `work(gen)` takes and runs tasks of job
- * `gen` until none is left (returns 0) or, in a browser, returns MISSING without taking
- * any when the job's kernel has not arrived. The surrounding source defines `C`,
- * `BASE`, `MULT`, `KIND`, `ERR`, `thread`, `EXIT` (thrown by the exit hook to leave a
- * task unfinished) and `kernel(id)` (the exports, or a throw). `missingCheck` runs
- * before the first ticket; `crashExit` is the exit test hook's statement.
+ * The task loop shared by both platforms: `work(j)` takes and runs tasks of job `j`
+ * until none is left (returns 0) or, in a browser, returns MISSING without taking any
+ * when the job's kernel has not arrived. `waitFinished(j)` spins until job j has
+ * finished or the spin time is over (returns whether it finished). The surrounding
+ * source defines `C`, `ERR`, `SH`/`SB`/`SM`/`SK` (each slot's header, bases,
+ * multipliers, kinds), `thread`, `EXIT` (thrown by the exit hook to leave a task
+ * unfinished) and `kernel(id)` (the exports, or a throw). `missingCheck` runs before
+ * the first ticket; `crashExit` is the exit test hook's statement.
  */
 function core(missingCheck: string, crashExit: string): string {
   return `const FUNCS = ${JSON.stringify(FUNCS)};
 const MISSING = 1;
-let busy = false;
+let busy = false, curH = null, curJ = 0, curTasks = 0;
 
 function report(status, message) {
   if (Atomics.compareExchange(C, ${W.STATUS}, ${STATUS.OK}, status) !== ${STATUS.OK}) return;
@@ -48,31 +61,49 @@ function report(status, message) {
   ERR.set(bytes);
   Atomics.store(C, ${W.ERRLEN}, bytes.length);
 }
-function finishTask(tasks, failed) {
+function finishTask(H, j, tasks, failed) {
   Atomics.add(C, ${W.WORKER_TASKS}, 1);
-  // The caller waits for the last task (or a failure); waking it for every task costs a lock each.
-  if (Atomics.add(C, ${W.DONE}, 1) + 1 >= tasks || failed) Atomics.notify(C, ${W.DONE});
+  if (Atomics.add(H, ${S.DONE}, 1) + 1 === tasks) {
+    // The job's last task: close its tickets, then let every thread go on to the next job.
+    Atomics.store(H, ${S.TICKET}, ((j & 0xffff) << 16) | 0xffff);
+    Atomics.store(C, ${W.FINISHED}, (j + 1) | 0);
+    Atomics.notify(C, ${W.FINISHED});
+  } else if (failed) {
+    Atomics.notify(C, ${W.FINISHED});
+  }
+}
+function running() {
+  return Atomics.load(C, ${W.SHUTDOWN}) === 0 && Atomics.load(C, ${W.STATUS}) === ${STATUS.OK};
+}
+function waitFinished(j) {
+  const until = performance.now() + C[${W.SPIN}] / 1000;
+  for (;;) {
+    if (Atomics.load(C, ${W.FINISHED}) !== j) return true;
+    if (performance.now() >= until || !running()) return false;
+  }
 }
 const args = [];
-function work(gen) {
+function work(j) {
+  const H = SH[j & ${RING - 1}], B = SB[j & ${RING - 1}], M = SM[j & ${RING - 1}], K = SK[j & ${RING - 1}];
   if (Atomics.load(C, ${W.DELAY}) !== 0) {
     const ms = Atomics.exchange(C, ${W.DELAY}, 0);
     if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   }
-  const tasks = Atomics.load(C, ${W.NTASKS});
-  const n = C[${W.NARGS}], units = C[${W.UNITS}], chunk = C[${W.CHUNK}];
-  const id = C[${W.KERNEL}], fname = FUNCS[C[${W.FUNC}]];
-  const base = BASE.slice(0, n), mult = MULT.slice(0, n), kind = KIND.slice(0, n);
-  const g = gen & 0xffff;
+  const tasks = Atomics.load(H, ${S.NTASKS});
+  const n = H[${S.NARGS}], units = H[${S.UNITS}], chunk = H[${S.CHUNK}];
+  const id = H[${S.KERNEL}], fname = FUNCS[H[${S.FUNC}]];
+  const base = B.slice(0, n), mult = M.slice(0, n), kind = K.slice(0, n);
+  const g = j & 0xffff;
   let fn = null;
   ${missingCheck}
   for (;;) {
-    const t = Atomics.load(C, ${W.TICKET});
+    const t = Atomics.load(H, ${S.TICKET});
     if ((t >>> 16) !== g) return 0;
     const i = t & 0xffff;
     if (i >= tasks) return 0;
-    if (Atomics.compareExchange(C, ${W.TICKET}, t, t + 1) !== t) continue;
+    if (Atomics.compareExchange(H, ${S.TICKET}, t, t + 1) !== t) continue;
     busy = true;
+    curH = H; curJ = j; curTasks = tasks;
     let failed = false;
     try {
       if (Atomics.load(C, ${W.CRASH}) !== 0) {
@@ -96,7 +127,7 @@ function work(gen) {
       report(${STATUS.THREW}, e && e.message ? e.message : String(e));
     }
     busy = false;
-    finishTask(tasks, failed);
+    finishTask(H, j, tasks, failed);
   }
 }`;
 }
@@ -114,7 +145,7 @@ process.on('exit', (code) => {
   if (busy) {
     report(${STATUS.EXITED}, 'exited (code ' + code + ') while running a task');
     busy = false;
-    finishTask(0, true);
+    finishTask(curH, curJ, curTasks, true);
   }
 });
 function kernel(id) {
@@ -130,16 +161,27 @@ function kernel(id) {
 }
 Atomics.add(C, ${W.ALIVE}, 1);
 Atomics.notify(C, ${W.ALIVE});
-let seen = Atomics.load(C, ${W.GEN});
+let j = Atomics.load(C, ${W.FINISHED});
 for (;;) {
   if (Atomics.load(C, ${W.SHUTDOWN}) !== 0) break;
-  work(seen);
-  // Spin briefly: a model step issues kernels back to back, and waking from a futex
-  // costs more than a short spin.
-  const until = performance.now() + C[${W.SPIN}] / 1000;
-  while (Atomics.load(C, ${W.GEN}) === seen && performance.now() < until);
-  Atomics.wait(C, ${W.GEN}, seen);
-  seen = Atomics.load(C, ${W.GEN});
+  const f = Atomics.load(C, ${W.FINISHED});
+  if (((f - j) | 0) > 0) j = f;
+  if (!running()) {
+    // A task failed: the calling thread stops the pool; run nothing more.
+    Atomics.wait(C, ${W.SHUTDOWN}, 0, 20);
+    continue;
+  }
+  if (j === Atomics.load(C, ${W.PUBLISHED})) {
+    // Spin briefly: a model step submits kernels back to back, and waking from a futex
+    // costs more than a short spin.
+    const until = performance.now() + C[${W.SPIN}] / 1000;
+    while (Atomics.load(C, ${W.PUBLISHED}) === j && performance.now() < until);
+    Atomics.wait(C, ${W.PUBLISHED}, j);
+    continue;
+  }
+  work(j);
+  // Its last tasks may still run on other threads: the next job starts after it.
+  while (!waitFinished(j) && running()) Atomics.wait(C, ${W.FINISHED}, j, 20);
 }
 Atomics.sub(C, ${W.ALIVE}, 1);
 port.close();
@@ -157,7 +199,7 @@ export const BROWSER_WAIT_SLICE_MS = 20;
  */
 export function browserWorkerSource(): string {
   return `'use strict';
-let memory, control, thread, C, BASE, MULT, KIND, ERR;
+let memory, control, thread, C, ERR, SH, SB, SM, SK;
 const instances = new Map();
 // Thrown by the exit test hook: leaves the task unfinished and closes the worker, as a
 // worker that dies without reporting (the caller's stall timeout must catch it).
@@ -174,7 +216,17 @@ const tick = new MessageChannel();
 let afterTick = null;
 tick.port1.onmessage = () => { const f = afterTick; afterTick = null; if (f) f(); };
 function later(f) { afterTick = f; tick.port2.postMessage(0); }
-let seen = null;
+let j = null;
+// Waits (without blocking the event loop for long) until C[at] is no longer v, then loops.
+function sleepOn(at, v) {
+  if (waitAsync !== null) {
+    const r = waitAsync(C, at, v);
+    if (r.async) { r.value.then(loop); return true; }
+    return false;
+  }
+  if (Atomics.wait(C, at, v, ${BROWSER_WAIT_SLICE_MS}) === 'timed-out') { later(loop); return true; }
+  return false;
+}
 function loop() {
   for (;;) {
     if (Atomics.load(C, ${W.SHUTDOWN}) !== 0) {
@@ -182,21 +234,23 @@ function loop() {
       close();
       return;
     }
-    const gen = Atomics.load(C, ${W.GEN});
-    if (gen !== seen) {
-      // Its kernel is still on the way: let the event loop deliver it, then retry.
-      if (work(gen) === MISSING) { later(loop); return; }
-      seen = gen;
-    }
-    const until = performance.now() + C[${W.SPIN}] / 1000;
-    while (Atomics.load(C, ${W.GEN}) === seen && performance.now() < until);
-    if (Atomics.load(C, ${W.GEN}) !== seen) continue;
-    if (waitAsync !== null) {
-      const r = waitAsync(C, ${W.GEN}, seen);
-      if (r.async) { r.value.then(loop); return; }
+    const f = Atomics.load(C, ${W.FINISHED});
+    if (j === null || ((f - j) | 0) > 0) j = f;
+    if (!running()) {
+      if (sleepOn(${W.SHUTDOWN}, 0)) return;
       continue;
     }
-    if (Atomics.wait(C, ${W.GEN}, seen, ${BROWSER_WAIT_SLICE_MS}) === 'timed-out') { later(loop); return; }
+    if (j !== Atomics.load(C, ${W.PUBLISHED})) {
+      // Its kernel is still on the way: let the event loop deliver it, then retry.
+      if (work(j) === MISSING) { later(loop); return; }
+      if (waitFinished(j)) continue;
+      if (sleepOn(${W.FINISHED}, j)) return;
+      continue;
+    }
+    const until = performance.now() + C[${W.SPIN}] / 1000;
+    while (Atomics.load(C, ${W.PUBLISHED}) === j && performance.now() < until);
+    if (Atomics.load(C, ${W.PUBLISHED}) !== j) continue;
+    if (sleepOn(${W.PUBLISHED}, j)) return;
   }
 }
 self.onmessage = (e) => {
@@ -222,7 +276,7 @@ self.onmessage = (e) => {
 ${core(
   `const ready = instances.get(id);
   if (ready === undefined) {
-    const t = Atomics.load(C, ${W.TICKET});
+    const t = Atomics.load(H, ${S.TICKET});
     return (t >>> 16) === g && (t & 0xffff) < tasks ? MISSING : 0;
   }`,
   '{ close(); throw EXIT; }',
