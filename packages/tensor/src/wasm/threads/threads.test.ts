@@ -227,6 +227,51 @@ describe('wasm threads: a job published while a worker still reads the previous 
   });
 });
 
+describe('wasm threads: a ring slot rewritten while a late worker still reads it', () => {
+  it(`a worker that enters a finished job late takes no task while its slot is rewritten ${RING} jobs later`, () => {
+    useThreads(2);
+    const old = setThreadTuning({ minElements: 64, minMacs: 256, taskElements: 64 });
+    try {
+      const pool = rt().pool()!;
+      const x = tensor(values(256, 1));
+      const m = tensor(values(16 * 64, 5), { shape: [16, 64] });
+      const u = tensor(values(1024, 3)), v = tensor(values(1024, 4));
+      const sleep = (ms: number) => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      const fillers = () => Array.from({ length: RING - 1 }, () => m.sum(1));
+      // The tasks of the same sequence with no worker delayed and no pause.
+      let before = pool.callerTasks + pool.workerTasks;
+      const wantA = bits([x.reshape([4, 64]).sum(1)]);
+      let fs = fillers();
+      u.mul(v).dataSync();
+      const tasks = pool.callerTasks + pool.workerTasks - before;
+      const wantF = bits(fs);
+      before = pool.callerTasks + pool.workerTasks;
+      // Job A (a reduction: queued, not run, when the op returns): the worker enters it and
+      // sleeps before reading it, then the calling thread runs all of it; the worker is
+      // still "inside" A afterwards.
+      pool.delayWorkerOnce(300);
+      const ja = x.reshape([4, 64]).sum(1);
+      sleep(100);
+      const a = bits([ja]);
+      // RING − 1 jobs queued behind A, then B: B's slot is A's. Its fields are written, then
+      // the caller pauses before publishing it — the worker wakes meanwhile and reads A's
+      // slot half-rewritten.
+      fs = fillers();
+      pool.testAfterFields = () => sleep(600);
+      const b = u.mul(v).dataSync();
+      sleep(50);
+      // Exactly the same tasks ran (a task of A's ticket with B's fields would be one more).
+      expect(pool.callerTasks + pool.workerTasks - before).toBe(tasks);
+      expect(a).toEqual(wantA);
+      expect(bits(fs)).toEqual(wantF);
+      const [us, vs] = [u, v].map((t) => t.dataSync());
+      expect(Array.from(b)).toEqual(Array.from(us!, (q, i) => Math.fround(q * vs![i]!)));
+    } finally {
+      setThreadTuning(old);
+    }
+  });
+});
+
 describe('wasm threads: full reductions in fixed chunks', () => {
   it('sum, max, min, logSumExp (plain, fused, int32, strided) over 2¹⁶+ elements: partials in parallel, combined in order; right and bit-identical for 1, 2 and 8 threads', () => {
     const n = (1 << 17) + 12_345; // eight whole chunks and a ragged one
