@@ -129,6 +129,19 @@ describe('scatterAdd', () => {
     // src of another dtype is cast to the input's
     expect(scatterAdd(base, 0, index, src.to('int32')).dtype).toBe('float64');
   });
+
+  it('a 0-d input with a 1-d index of zeros: gather repeats it, scatterAdd adds every element into it (and the gradient counts the repeats)', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const idx = tensor([0, 0, 0], { dtype: 'int32' });
+      const x = tensor(5, { dtype, requiresGrad: true });
+      const y = gather(x, 0, idx);
+      expect(y.toArray(), dtype).toEqual([5, 5, 5]);
+      y.mul(tensor([1, 2, 4], { dtype })).sum().backward();
+      expect(x.grad!.item(), dtype).toBe(7);
+      expect(scatterAdd(tensor(5, { dtype }), 0, idx, tensor([1, 2, 3], { dtype })).item(), dtype).toBe(11);
+    }
+    expect(scatterAdd(tensor(1, { dtype: 'int32' }), 0, tensor([0, 0], { dtype: 'int32' }), tensor([2, 3], { dtype: 'int32' })).item()).toBe(6);
+  });
 });
 
 describe('indexSelect and oneHot', () => {

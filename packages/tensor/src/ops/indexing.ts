@@ -1,6 +1,7 @@
 import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
 import { normalizeDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import type { View } from '../backend.js';
 import { record } from '../autograd/node.js';
 import { fromStorage, readHost, runKernel } from './dispatch.js';
 import { eq } from './elementwise.js';
@@ -34,9 +35,18 @@ function checkIndex(op: string, x: Tensor, dim: number, index: Tensor, boundShap
 /** out[i][j] = x[index[i][j]][j] for dim 0, and so on (`torch.gather`). */
 export const gather = checked('gather', [['input', tensor()], ['dim', dimSpec()], ['index', tensor('int32')]], gatherImpl);
 
+/**
+ * A 0-d input indexed by a 1-d index (only zeros pass checkIndex) is, to the backends,
+ * the 1-element vector it is: gather repeats its value, scatterAdd adds every src
+ * element into it (backends walk the input by the index's dims; a 0-d view has none).
+ */
+function asVector(v: View, index: Tensor): View {
+  return v.shape.length === 0 && index.ndim === 1 ? { ...v, shape: [1], strides: [1] } : v;
+}
+
 function gatherImpl(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = checkIndex('gather', x, dim, index, x.shape);
-  const storage = runKernel('gather', [x, index], x.dtype, (b, [v, i]) => b.gather(v!, d, i!, x.dtype));
+  const storage = runKernel('gather', [x, index], x.dtype, (b, [v, i]) => b.gather(asVector(v!, index), d, i!, x.dtype));
   return record(fromStorage(storage, index.shape, x.dtype), 'gather', [x, index], { dim: d });
 }
 
@@ -59,7 +69,7 @@ function scatterAddImpl(x: Tensor, dim: number, index: Tensor, src: Tensor): Ten
     }
   }
   const s = src.dtype === x.dtype ? src : src.to(x.dtype);
-  const storage = runKernel('scatterAdd', [x, index, s], x.dtype, (b, [v, i, sv]) => b.scatterAdd(v!, d, i!, sv!));
+  const storage = runKernel('scatterAdd', [x, index, s], x.dtype, (b, [v, i, sv]) => b.scatterAdd(asVector(v!, index), d, i!, sv!));
   return record(fromStorage(storage, x.shape, x.dtype), 'scatterAdd', [x, index, s], { dim: d });
 }
 

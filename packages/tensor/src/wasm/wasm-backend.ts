@@ -9,6 +9,7 @@ import { coalesce, contiguousStrides, isContiguous, numelOf } from '../shape.js'
 import { canEmit } from './emit.js';
 import { runMap, runReduce } from './kernels.js';
 import { copyBytes, fillBytes, fillWords, wordOf } from './fill.js';
+import { scatterAddKernel, scatterArgs } from './scatter.js';
 import { matmulF32, type MatrixOperand } from './matmul.js';
 import { MAX_FUSED_OPS, Plan, WasmBuffer, elemBytes, type Node } from './plan.js';
 import { WasmRuntime, detectFeatures } from './runtime.js';
@@ -618,7 +619,7 @@ export class WasmBackend implements Backend {
   scatterAdd(base: View, dim: number, index: View, src: View): Storage {
     const n = numelOf(base.shape);
     if (n === 0) return this.constantStorage(base.dtype, 0, 0);
-    // A contiguous copy of base, then the additions on the host view of the heap.
+    // A contiguous copy of base, then the additions (a kernel).
     const out = this.newBuffer(base.dtype, n);
     const bst = this.check(base.storage);
     const strides = contiguousStrides(base.shape);
@@ -634,25 +635,21 @@ export class WasmBackend implements Backend {
     if (numelOf(index.shape) === 0) return this.storageOf(base.dtype, out);
     const ib = this.materialize(this.check(index.storage));
     const sb = this.materialize(this.check(src.storage));
-    // A loop on the host: after every queued kernel.
-    this.rt.sync();
-    const h = this.rt.heap;
-    const os = h[this.viewOf(base.dtype)];
-    const ss = h[this.viewOf(src.dtype)];
-    const is = h.i32;
-    const oBase = base.dtype === 'bool' ? out.ptr : out.ptr >> 2;
-    const sBase = src.dtype === 'bool' ? sb.ptr : sb.ptr >> 2;
-    const iBase = ib.ptr >> 2;
+    // The additions as a kernel (./scatter.ts), in index order: queued behind the copy above.
     const isBool = base.dtype === 'bool';
-    // The output offset is the index's coordinates in base's contiguous strides, with
-    // the scattered dim's coordinate replaced by the index value.
-    const os0 = strides.map((st, d) => (d === dim ? 0 : st));
-    const dimStride = strides[dim]!;
-    WasmBackend.walk(index.shape, [index.strides, src.strides, os0], [iBase + index.offset, sBase + src.offset, oBase], (_, at) => {
-      const po = at[2]! + is[at[0]!]! * dimStride;
-      const v = os[po]! + ss[at[1]!]!;
-      os[po] = isBool ? (v !== 0 ? 1 : 0) : v;
-    });
+    const eb = elemBytes(base.dtype);
+    const bytes = (strides: readonly number[], size: number) => strides.map((st) => st * size);
+    const args = scatterArgs(
+      index.shape,
+      { ptr: ib.ptr + index.offset * 4, strides: bytes(index.strides, 4) },
+      { ptr: sb.ptr + src.offset * elemBytes(src.dtype), strides: bytes(src.strides, elemBytes(src.dtype)) },
+      // The output offset is the index's coordinates in base's contiguous strides, with
+      // the scattered dim's coordinate replaced by the index value.
+      // (A 0-d base takes a 0- or 1-d index of zeros: every position adds into its one element.)
+      { ptr: out.ptr, strides: index.shape.map((_, d) => (d === dim || d >= strides.length ? 0 : strides[d]! * eb)) },
+      (strides[dim] ?? 0) * eb,
+    );
+    this.run(() => this.rt.call(scatterAddKernel(this.rt, index.shape.length, isBool ? 'bool' : base.dtype as 'float32' | 'int32'), 'run', args));
     return this.storageOf(base.dtype, out);
   }
 
