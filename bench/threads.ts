@@ -7,7 +7,9 @@
  *    (threshold 0) against the calling thread alone — where the two meet is the
  *    threshold below which kernels stay on the calling thread (threads/split.ts).
  * 3. The scaling table: MLP train step, matmul 512³, add and exp over 1M elements
- *    with 1 and with 2 threads (and jax-js's jit-compiled MLP step, the target's peer).
+ *    with 1 and with 2 threads, measured in 5 alternating rounds (the median of the
+ *    rounds' medians, and the range of the rounds' speed-ups), and jax-js's
+ *    jit-compiled MLP step, the target's peer.
  * Results are bit-identical across thread counts (tested in threads.test.ts); this
  * measures time only. On a shared machine the numbers are noisy: read the medians.
  */
@@ -42,6 +44,11 @@ const fmt = (ms: number): string => (ms < 0.1 ? `${(ms * 1000).toFixed(1)} µs` 
  * for jax-js.
  */
 const STEP_WARMUP: Partial<TimingOptions> = quick ? {} : { warmupMs: 6000 };
+
+/** The scaling table alternates 1- and 2-thread measurements: rounds, and each round's timing. */
+const ROUNDS = quick ? 1 : 5;
+const ROUND: Partial<TimingOptions> = quick ? {} : { warmupMs: 300, minTimeMs: 600, maxTimeMs: 600 };
+const mid = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 async function median(fn: () => unknown, extra: Partial<TimingOptions> = {}): Promise<number> {
   return (await measure(fn, { ...opts, ...extra })).median;
@@ -136,17 +143,36 @@ async function table(): Promise<void> {
     ['add 1M', async () => () => finish(add(x1m, y1m))],
     ['exp 1M', async () => () => finish(exp(x1m))],
   ];
-  print('| workload | 1 thread | 2 threads | speed-up | worker\'s tasks |');
-  print('|---|---:|---:|---:|---:|');
+  print('| workload | 1 thread | 2 threads | speed-up | speed-up per round | worker\'s tasks |');
+  print('|---|---:|---:|---:|---:|---:|');
   for (const [name, make, extra] of rows) {
+    // One instance per thread count, each warmed up once (training rows: 6 s, to their
+    // steady state); then ROUNDS alternating 1-thread and 2-thread measurements, so that a
+    // stretch of time when this VM's second core is busy elsewhere hits both columns alike.
     setNumThreads(1);
     const f1 = await make();
-    const t1 = await median(f1, extra);
+    await median(f1, { ...extra, maxTimeMs: 1 });
     setNumThreads(2);
     rt().pool()!.waitReady();
     const f2 = await make();
-    const [t2, share] = await threaded(f2, extra);
-    print(`| ${name} | ${fmt(t1)} | ${fmt(t2)} | ${(t1 / t2).toFixed(2)}× | ${share} |`);
+    await median(f2, { ...extra, maxTimeMs: 1 });
+    const t1s: number[] = [], t2s: number[] = [];
+    let w = 0, c = 0;
+    for (let r = 0; r < ROUNDS; r++) {
+      setNumThreads(1);
+      t1s.push(await median(f1, ROUND));
+      setNumThreads(2);
+      rt().pool()!.waitReady();
+      const b0 = rt().threadStats();
+      t2s.push(await median(f2, ROUND));
+      const b1 = rt().threadStats();
+      w += b1.workerTasks - b0.workerTasks;
+      c += b1.callerTasks - b0.callerTasks;
+    }
+    const t1 = mid(t1s), t2 = mid(t2s);
+    const ratios = t1s.map((x, i) => x / t2s[i]!).sort((x, y) => x - y);
+    const share = w + c === 0 ? '–' : `${Math.round((100 * w) / (w + c))} %`;
+    print(`| ${name} | ${fmt(t1)} | ${fmt(t2)} | ${(t1 / t2).toFixed(2)}× | ${ratios[0]!.toFixed(2)}–${ratios[ratios.length - 1]!.toFixed(2)}× | ${share} |`);
   }
   if (withJax) {
     await initJax();
