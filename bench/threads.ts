@@ -9,7 +9,9 @@
  * 3. The scaling table: MLP train step, matmul 512³, add and exp over 1M elements
  *    with 1 and with 2 threads, measured in 5 alternating rounds (the median of the
  *    rounds' medians, and the range of the rounds' speed-ups), and jax-js's
- *    jit-compiled MLP step, the target's peer.
+ *    jit-compiled MLP step, the target's peer. The mean time per call is printed too:
+ *    it counts the slow calls a median leaves out (a training loop without tidy()
+ *    pauses for garbage collection on the calling thread, which no worker shares).
  * Results are bit-identical across thread counts (tested in threads.test.ts); this
  * measures time only. On a shared machine the numbers are noisy: read the medians.
  */
@@ -143,8 +145,8 @@ async function table(): Promise<void> {
     ['add 1M', async () => () => finish(add(x1m, y1m))],
     ['exp 1M', async () => () => finish(exp(x1m))],
   ];
-  print('| workload | 1 thread | 2 threads | speed-up | speed-up per round | worker\'s tasks |');
-  print('|---|---:|---:|---:|---:|---:|');
+  print('| workload | 1 thread | 2 threads | speed-up | speed-up per round | mean time: 1 → 2 threads | worker\'s tasks |');
+  print('|---|---:|---:|---:|---:|---:|---:|');
   for (const [name, make, extra] of rows) {
     // One instance per thread count, each warmed up once (training rows: 6 s, to their
     // steady state); then ROUNDS alternating 1-thread and 2-thread measurements, so that a
@@ -157,14 +159,19 @@ async function table(): Promise<void> {
     const f2 = await make();
     await median(f2, { ...extra, maxTimeMs: 1 });
     const t1s: number[] = [], t2s: number[] = [];
+    let m1 = 0, m2 = 0;
     let w = 0, c = 0;
     for (let r = 0; r < ROUNDS; r++) {
       setNumThreads(1);
-      t1s.push(await median(f1, ROUND));
+      const s1 = await measure(f1, { ...opts, ...ROUND });
+      t1s.push(s1.median);
+      m1 += s1.mean / ROUNDS;
       setNumThreads(2);
       rt().pool()!.waitReady();
       const b0 = rt().threadStats();
-      t2s.push(await median(f2, ROUND));
+      const s2 = await measure(f2, { ...opts, ...ROUND });
+      t2s.push(s2.median);
+      m2 += s2.mean / ROUNDS;
       const b1 = rt().threadStats();
       w += b1.workerTasks - b0.workerTasks;
       c += b1.callerTasks - b0.callerTasks;
@@ -172,7 +179,7 @@ async function table(): Promise<void> {
     const t1 = mid(t1s), t2 = mid(t2s);
     const ratios = t1s.map((x, i) => x / t2s[i]!).sort((x, y) => x - y);
     const share = w + c === 0 ? '–' : `${Math.round((100 * w) / (w + c))} %`;
-    print(`| ${name} | ${fmt(t1)} | ${fmt(t2)} | ${(t1 / t2).toFixed(2)}× | ${ratios[0]!.toFixed(2)}–${ratios[ratios.length - 1]!.toFixed(2)}× | ${share} |`);
+    print(`| ${name} | ${fmt(t1)} | ${fmt(t2)} | ${(t1 / t2).toFixed(2)}× | ${ratios[0]!.toFixed(2)}–${ratios[ratios.length - 1]!.toFixed(2)}× | ${fmt(m1)} → ${fmt(m2)} (${(m1 / m2).toFixed(2)}×) | ${share} |`);
   }
   if (withJax) {
     await initJax();

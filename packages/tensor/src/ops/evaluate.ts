@@ -1,3 +1,4 @@
+import type { Backend } from '../backend.js';
 import type { Tensor } from '../tensor.js';
 
 /**
@@ -8,5 +9,14 @@ import type { Tensor } from '../tensor.js';
  * instead of its inputs'). A no-op on eager backends.
  */
 export function evaluate(...tensors: Tensor[]): void {
-  for (const t of tensors) t.storage.backend.evaluate?.(t);
+  // One call per backend: a backend that queues kernels (wasm with threads) then queues
+  // every tensor's kernels before it waits, instead of waiting once per tensor.
+  const byBackend = new Map<Backend, Tensor[]>();
+  for (const t of tensors) {
+    const b = t.storage.backend;
+    const list = byBackend.get(b);
+    if (list) list.push(t);
+    else byBackend.set(b, [t]);
+  }
+  for (const [b, ts] of byBackend) b.evaluate?.(...ts);
 }

@@ -90,9 +90,7 @@ function work(j) {
     if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   }
   const tasks = Atomics.load(H, ${S.NTASKS});
-  const n = H[${S.NARGS}], units = H[${S.UNITS}], chunk = H[${S.CHUNK}];
-  const id = H[${S.KERNEL}], fname = FUNCS[H[${S.FUNC}]];
-  const base = B.slice(0, n), mult = M.slice(0, n), kind = K.slice(0, n);
+  const id = H[${S.KERNEL}];
   const g = j & 0xffff;
   let fn = null;
   ${missingCheck}
@@ -102,6 +100,9 @@ function work(j) {
     const i = t & 0xffff;
     if (i >= tasks) return 0;
     if (Atomics.compareExchange(H, ${S.TICKET}, t, t + 1) !== t) continue;
+    // Task i of job j is ours: the slot cannot be rewritten before it is done, so its
+    // fields are job j's (a late reader whose job has ended fails the exchange above:
+    // the finisher closed the ticket, or the slot holds another job's).
     busy = true;
     curH = H; curJ = j; curTasks = tasks;
     let failed = false;
@@ -111,14 +112,15 @@ function work(j) {
         if (crash === 1) throw new Error('test hook: a worker throws');
         if (crash === 2) ${crashExit}
       }
-      if (fn === null) fn = kernel(id)[fname];
-      const start = i * chunk, end = Math.min(units, start + chunk);
+      if (fn === null) fn = kernel(id)[FUNCS[H[${S.FUNC}]]];
+      const n = H[${S.NARGS}], chunk = H[${S.CHUNK}];
+      const start = i * chunk, end = Math.min(H[${S.UNITS}], start + chunk);
       args.length = n;
       for (let a = 0; a < n; a++) {
-        const k = kind[a];
-        args[a] = k === ${ARG.FIXED} ? base[a] : k === ${ARG.OFFSET} ? base[a] + start * mult[a]
+        const k = K[a];
+        args[a] = k === ${ARG.FIXED} ? B[a] : k === ${ARG.OFFSET} ? B[a] + start * M[a]
           : k === ${ARG.COUNT} ? end - start : k === ${ARG.BEGIN} ? start : k === ${ARG.END} ? end
-          : base[a] + thread * mult[a];
+          : B[a] + thread * M[a];
       }
       fn.apply(null, args);
     } catch (e) {
