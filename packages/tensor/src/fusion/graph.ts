@@ -1,6 +1,7 @@
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import type { DType } from '../dtype.js';
 import { captureEpoch } from '../memory/scope.js';
+import { pinShape } from '../memory/pin.js';
 
 /*
  * The lazy elementwise graph every backend with generated kernels shares (gpu.js,
@@ -106,4 +107,22 @@ export function markCaptured(x: { captured: boolean; capturedAt: number }): void
   x.captured = true;
   const epoch = captureEpoch();
   if (epoch < x.capturedAt) x.capturedAt = epoch;
+}
+
+/*
+ * A recorded graph lives for one training step: after the step, none of its nodes,
+ * operand records or op descriptions is alive, and a full collection at that moment
+ * (the WebAssembly backend forces one under memory pressure in a loop without tidy())
+ * killed their hidden classes — deoptimising ~20 functions that record and plan ops
+ * (node --trace-deopt: "weak objects", every forced collection), whose recompilation
+ * took the core the worker threads need. One of each, kept (see ../memory/pin.ts).
+ */
+{
+  const node = pinShape(new LazyNode<object>(pinShape(unaryOp('neg', 'float32', 'float32')), [1], [], 1, 1));
+  markCaptured(node);
+  node.consumers++;
+  pinShape(binaryOp('add', 'float32'));
+  pinShape({ kind: 'where' } as ElementwiseOp);
+  const srcs: Source<object>[] = [{ kind: 'const', value: 0 }, { kind: 'buf', buf: {} }, sourceOfNode(node)];
+  for (const src of srcs) pinShape({ src: pinShape(src), offset: 0, strides: [0] } as Access<object>);
 }

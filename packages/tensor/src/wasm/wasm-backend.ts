@@ -5,6 +5,7 @@ import { foldConstants } from '../fusion/fold.js';
 import { LazyNode, binaryOp, markCaptured, opsOf, sourceOfNode, unaryOp, type Access, type ElementwiseOp, type Source } from '../fusion/graph.js';
 import { cleanupSome, envVar, syncCollector } from '../memory/sync-gc.js';
 import { blockReplaced } from '../memory/scope.js';
+import { pinShape } from '../memory/pin.js';
 import { coalesce, contiguousStrides, isContiguous, numelOf } from '../shape.js';
 import { canEmit } from './emit.js';
 import { runMap, runReduce } from './kernels.js';
@@ -58,6 +59,13 @@ export class WasmStorage implements Storage {
     readonly dtype: DType,
     readonly size: number,
   ) {}
+}
+
+// A storage and a block as a step leaves them (the recorded graph's shapes: ../fusion/graph.ts).
+{
+  const buf = pinShape(new WasmBuffer(0, 'float32', 0));
+  markCaptured(buf);
+  buf.ready = 0;
 }
 
 const HOLDS: ReadonlySet<DType> = new Set(['float32', 'int32', 'bool']);
