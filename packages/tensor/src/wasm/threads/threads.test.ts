@@ -405,6 +405,79 @@ describe('wasm threads: the kernel queue', () => {
   });
 });
 
+describe('wasm threads: random programs against the queue', () => {
+  /*
+   * A program: uploads, lazy elementwise ops, reductions and products (queued at once),
+   * in-place writes, fills, disposals (memory freed while queued kernels may still use
+   * it, then handed out again) and reads, in random order — with two threads every
+   * kernel is split or queued behind others. Every read must give the bits of the same
+   * program on one thread.
+   */
+  type Step =
+    | { k: 'upload'; seed: number }
+    | { k: 'unary'; a: number }
+    | { k: 'binary'; a: number; b: number }
+    | { k: 'sum'; a: number }
+    | { k: 'matmul'; a: number; b: number }
+    | { k: 'assign'; a: number; b: number }
+    | { k: 'fill'; a: number }
+    | { k: 'dispose'; a: number }
+    | { k: 'read'; a: number };
+  const N = 32;
+  const arbStep: fc.Arbitrary<Step> = fc.oneof(
+    fc.record({ k: fc.constant('upload' as const), seed: fc.integer({ min: 0, max: 1000 }) }),
+    fc.record({ k: fc.constant('unary' as const), a: fc.nat() }),
+    fc.record({ k: fc.constant('binary' as const), a: fc.nat(), b: fc.nat() }),
+    fc.record({ k: fc.constant('sum' as const), a: fc.nat() }),
+    fc.record({ k: fc.constant('matmul' as const), a: fc.nat(), b: fc.nat() }),
+    fc.record({ k: fc.constant('assign' as const), a: fc.nat(), b: fc.nat() }),
+    fc.record({ k: fc.constant('fill' as const), a: fc.nat() }),
+    fc.record({ k: fc.constant('dispose' as const), a: fc.nat() }),
+    fc.record({ k: fc.constant('read' as const), a: fc.nat() }),
+  );
+
+  /** Runs `steps` on square N×N tensors; returns the bits of every read, then of every live tensor. */
+  function runProgram(steps: readonly Step[]): Int32Array[] {
+    const live: Tensor[] = [rand([N, N], 1), rand([N, N], 2)];
+    const out: Int32Array[] = [];
+    const pick = (i: number) => live[i % live.length]!;
+    for (const s of steps) {
+      switch (s.k) {
+        case 'upload': live.push(rand([N, N], s.seed)); break;
+        case 'unary': live.push(pick(s.a).tanh()); break;
+        case 'binary': live.push(pick(s.a).mul(0.5).add(pick(s.b))); break;
+        case 'sum': live.push(pick(s.a).sum(1, true).expand([N, N])); break;
+        case 'matmul': live.push(matmul(pick(s.a), pick(s.b)).mul(1 / N)); break;
+        case 'assign': pick(s.a).assign_(pick(s.b).sub(1)); break;
+        case 'fill': pick(s.a).fill_(s.a % 7); break;
+        case 'dispose':
+          if (live.length > 2) live.splice(s.a % live.length, 1)[0]!.dispose();
+          break;
+        case 'read': out.push(...bits([pick(s.a)])); break;
+      }
+    }
+    return [...out, ...bits(live)];
+  }
+
+  it('every read of a random program of queued kernels, writes and disposals gives the 1-thread bits', () => {
+    fc.assert(
+      fc.property(fc.array(arbStep, { minLength: 1, maxLength: 40 }), (steps) => {
+        useThreads(1);
+        const want = runProgram(steps);
+        useThreads(2);
+        const pool = rt().pool()!;
+        // Half the time the worker starts late, so that more of the program is queued.
+        if (steps.length % 2 === 0) pool.delayWorkerOnce(5);
+        expect(runProgram(steps)).toEqual(want);
+        // Reads wait only for the kernels they need: a disposed result's may still be queued.
+        rt().sync();
+        expect(pool.pending).toBe(0);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe('wasm threads: failures', () => {
   it('a worker that throws becomes a BackendError, and the next kernel runs on a fresh pool', () => {
     useThreads(2);
