@@ -22,7 +22,8 @@ const THREADS_READY_ARGS: readonly ArgSpec[] = [
 /**
  * Resolves when the WebAssembly backend's worker threads are up and waiting for work
  * (true), or after `timeoutMs` (false); at once with true on one thread. Kernels never
- * wait for workers to boot — the calling thread takes every task meanwhile — so this
+ * wait for workers to boot — meanwhile the calling thread runs the queued kernels itself
+ * when it waits for results — so this
  * is only needed where a long synchronous loop would keep them from starting: in a
  * browser Worker, nested Workers start only while its event loop runs. Bad arguments
  * throw (synchronously) before anything starts.

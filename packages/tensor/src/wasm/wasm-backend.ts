@@ -230,7 +230,8 @@ export class WasmBackend implements Backend {
   /**
    * Starts the worker threads (when more than one thread is in use) and resolves when
    * every worker waits for work — true — or after `timeoutMs` — false. Kernels never
-   * wait for workers to boot (the calling thread takes every task until they are up);
+   * wait for workers to boot (until they are up the calling thread runs the queued
+   * kernels itself when it waits for results);
    * in a browser Worker, whose nested Workers start only while its event loop runs,
    * await this before a long synchronous loop, or that loop runs on one thread.
    */
