@@ -162,12 +162,13 @@ export class WasmRuntime {
    * nothing is queued, else queued behind the kernels before it (as a one-task job).
    */
   call(handle: KernelHandle, fn: ParallelJob['fn'], args: readonly number[]): void {
-    const pool = this.threadPool;
-    if (pool !== null && !pool.closed && pool.pending !== 0 && args.length <= MAX_ARGS) {
-      pool.submit({ kernel: handle, fn, args, kinds: NO_KINDS, mults: NO_KINDS, units: 1, chunk: 1 }, true);
-      return;
+    if (this.busy) {
+      if (args.length <= MAX_ARGS) {
+        this.threadPool!.submit({ kernel: handle, fn, args, kinds: NO_KINDS, mults: NO_KINDS, units: 1, chunk: 1 }, true);
+        return;
+      }
+      this.sync();
     }
-    if (pool !== null && !pool.closed && pool.pending !== 0) pool.drain();
     const exports = this.profile ? this.profiled(handle.key, handle.exports) : handle.exports;
     exports[fn]!(...args);
   }
@@ -177,9 +178,8 @@ export class WasmRuntime {
    * reads or writes the heap. Throws the BackendError of a kernel that failed.
    */
   sync(): void {
-    const pool = this.threadPool;
     // Also with nothing queued: a kernel that failed on a worker is reported here.
-    if (pool !== null && !pool.closed) pool.drain();
+    this.syncTo(null);
   }
 
   /** Kernels are queued on the threads (a host access to memory would wait for them). */

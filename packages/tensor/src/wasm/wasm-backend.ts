@@ -647,7 +647,7 @@ export class WasmBackend implements Backend {
     // The additions as a kernel (./scatter.ts), in index order: queued behind the copy above.
     const isBool = base.dtype === 'bool';
     const eb = elemBytes(base.dtype);
-    const bytes = (strides: readonly number[], size: number) => strides.map((st) => st * size);
+    const bytes = (elementStrides: readonly number[], size: number) => elementStrides.map((st) => st * size);
     const args = scatterArgs(
       index.shape,
       { ptr: ib.ptr + index.offset * 4, strides: bytes(index.strides, 4) },

@@ -316,8 +316,7 @@ export class ThreadPool {
    * stallTimeoutMs.
    */
   drain(): void {
-    while (this.published !== Atomics.load(this.C, W.FINISHED)) this.drainOne();
-    if (Atomics.load(this.C, W.STATUS) !== STATUS.OK) this.fail(null);
+    this.drainTo(this.published);
   }
 
   /** Runs the submitted jobs up to (not including) job `mark`, the calling thread helping. */
