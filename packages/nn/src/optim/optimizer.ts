@@ -248,30 +248,41 @@ export abstract class Optimizer<O extends object, S> {
    * the loss with gradients recorded and its result is returned, as in PyTorch.
    * Options are validated for every group before any parameter changes.
    */
+  private readonly updateAll = (): void => {
+    for (const g of this.paramGroups) {
+      for (const p of g.params) {
+        if (p.grad === null) continue;
+        const before = stateTensors(this.state.get(p));
+        this.updateParameter(p, p.grad.detach(), g);
+        // New state outlives the step's scope; the state it replaced is freed with it.
+        const after = stateTensors(this.state.get(p));
+        const kept = new Set<unknown>();
+        for (const t of after) {
+          keep(t);
+          kept.add(t.storage);
+        }
+        for (const t of before) if (!kept.has(t.storage)) releaseToScope(t);
+      }
+    }
+  };
+
+  private readonly scopedUpdate = (): void => tidyUpdates(this.updateAll);
+
   step(closure?: () => Tensor): Tensor | undefined {
     if (closure !== undefined && typeof closure !== 'function') {
       throw new ValueError(`${this.optimizerName}.step: argument 'closure' expected a function returning the loss, got ${describeValue(closure)}`);
     }
     const loss = closure ? enableGrad(closure) : undefined;
-    this.paramGroups.forEach((g, i) => this.validateOptions(g, `${this.optimizerName}: parameter group ${i}`));
+    const groups = this.paramGroups;
+    for (let i = 0; i < groups.length; i++) this.validateOptions(groups[i]!, `${this.optimizerName}: parameter group ${i}`);
     // Every gradient is checked before any parameter (or step counter) changes.
-    this.paramGroups.forEach((g, i) => g.params.forEach((p, j) => checkGradient(`${this.optimizerName}.step`, i, j, p)));
-    noGrad(() =>
-      tidyUpdates(() => {
-        for (const g of this.paramGroups) {
-          for (const p of g.params) {
-            if (p.grad === null) continue;
-            const before = stateTensors(this.state.get(p));
-            this.updateParameter(p, p.grad.detach(), g);
-            // New state outlives the step's scope; the state it replaced is freed with it.
-            const after = stateTensors(this.state.get(p));
-            for (const t of after) keep(t);
-            const kept = new Set(after.map((t) => t.storage));
-            for (const t of before) if (!kept.has(t.storage)) releaseToScope(t);
-          }
-        }
-      }),
-    );
+    for (let i = 0; i < groups.length; i++) {
+      const params = groups[i]!.params;
+      for (let j = 0; j < params.length; j++) checkGradient(`${this.optimizerName}.step`, i, j, params[j]!);
+    }
+    // Functions made once per optimiser, not per step: V8 re-optimises a closure made per
+    // call after every full collection (see exprKey in @tsgrad/tensor's wasm/plan.ts).
+    noGrad(this.scopedUpdate);
     return loss;
   }
 }
@@ -301,8 +312,10 @@ function checkStateValue(where: string, key: string, v: unknown, p: Tensor): Ten
 
 /** The tensors held directly by a parameter's state object. */
 function stateTensors(state: unknown): Tensor[] {
-  if (state === null || typeof state !== 'object') return [];
-  return Object.values(state).filter((v): v is Tensor => v instanceof Tensor);
+  const out: Tensor[] = [];
+  if (state === null || typeof state !== 'object') return out;
+  for (const v of Object.values(state)) if (v instanceof Tensor) out.push(v);
+  return out;
 }
 
 /** Rejects option names the optimiser does not know (a typo would otherwise keep the default) and null values. */
@@ -317,13 +330,19 @@ function checkGivenOptions(name: string, given: object | undefined, known: reado
   }
 }
 
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** A gradient the update can use: a Tensor of the parameter's exact shape and dtype (a broadcastable shape is not enough). */
 function checkGradient(where: string, group: number, index: number, p: Tensor): void {
   const g: unknown = p.grad;
   if (g === null) return;
   const at = `parameter group ${group}, params[${index}]`;
   if (!isTensor(g)) throw new DTypeError(`${where}: the gradient of ${at} expected a Tensor or null, got ${describeValue(g)}`);
-  if (g.shape.length !== p.shape.length || g.shape.some((d, i) => d !== p.shape[i])) {
+  if (!sameShape(g.shape, p.shape)) {
     throw new ShapeError(`${where}: the gradient of ${at} expected the parameter's shape [${p.shape.join(', ')}], got [${g.shape.join(', ')}]`);
   }
   if (g.dtype !== p.dtype) throw new DTypeError(`${where}: the gradient of ${at} expected the parameter's dtype ${p.dtype}, got ${g.dtype}`);

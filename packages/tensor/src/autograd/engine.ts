@@ -1,7 +1,7 @@
 import type { Tensor } from '../tensor.js';
 import { AutogradError, ShapeError, fmtShape } from '../errors.js';
 import { shapesEqual } from '../shape.js';
-import { withGradMode } from './grad-mode.js';
+import { swapGradMode } from './grad-mode.js';
 import { VJP, type PrimitiveName, type VjpArgs } from '../ops/primitives.js';
 import { add } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
@@ -101,12 +101,9 @@ function run(roots: readonly Tensor[], seeds: readonly Tensor[], opts: RunOption
 
   const grads = new Map<Tensor, Tensor>();
   const captured = new Map<Tensor, Tensor>();
-  withGradMode(opts.createGraph, () => {
-    const accumulate = (t: Tensor, g: Tensor) => {
-      const prev = grads.get(t);
-      grads.set(t, prev ? add(prev, g) : g);
-    };
-    roots.forEach((r, i) => accumulate(r, seeds[i]!));
+  const prevMode = swapGradMode(opts.createGraph);
+  try {
+    for (let i = 0; i < roots.length; i++) accumulate(grads, roots[i]!, seeds[i]!);
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k]!;
       const g = grads.get(t);
@@ -122,18 +119,21 @@ function run(roots: readonly Tensor[], seeds: readonly Tensor[], opts: RunOption
       const node = t.gradFn;
       if (!node) continue;
       const needs = needsOf(node.inputs, wanted);
-      if (!needs.some(Boolean)) continue;
+      if (!needs.includes(true)) continue;
       const vjp = VJP[node.op] as (a: VjpArgs<PrimitiveName>) => (Tensor | null)[];
       const inGrads = vjp({ g, inputs: node.inputs, out: t, params: node.params, needs });
-      node.inputs.forEach((input, i) => {
+      for (let i = 0; i < node.inputs.length; i++) {
+        const input = node.inputs[i]!;
         const gi = inGrads[i];
-        if (!needs[i] || !gi) return;
+        if (!needs[i] || !gi) continue;
         let ge = unbroadcast(gi, input.shape);
         if (ge.dtype !== input.dtype) ge = ge.to(input.dtype);
-        accumulate(input, ge);
-      });
+        accumulate(grads, input, ge);
+      }
     }
-  });
+  } finally {
+    swapGradMode(prevMode);
+  }
   // Last checks on the result (grad's unused inputs) run before the graph is freed, so a
   // rejected call leaves the graph as it was.
   beforeFree?.(captured);
@@ -149,7 +149,15 @@ function run(roots: readonly Tensor[], seeds: readonly Tensor[], opts: RunOption
 
 /** needs[i]: whether input i wants a gradient in this pass. */
 function needsOf(inputs: readonly Tensor[], wanted: ReadonlySet<Tensor>): boolean[] {
-  return inputs.map((i) => i.requiresGrad && wanted.has(i));
+  const out: boolean[] = [];
+  for (const i of inputs) out.push(i.requiresGrad && wanted.has(i));
+  return out;
+}
+
+/** Adds `g` to the gradient collected for `t` so far. */
+function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {
+  const prev = grads.get(t);
+  grads.set(t, prev ? add(prev, g) : g);
 }
 
 /**

@@ -15,6 +15,13 @@ export function enableGrad<T>(fn: () => T): T {
   return withGradMode(true, fn);
 }
 
+/** @internal Sets the mode and returns the previous one (hot paths: no closure, see exprKey in wasm/plan.ts); restore it in a finally. */
+export function swapGradMode(mode: boolean): boolean {
+  const prev = enabled;
+  enabled = mode;
+  return prev;
+}
+
 export function withGradMode<T>(mode: boolean, fn: () => T): T {
   const prev = enabled;
   enabled = mode;

@@ -1,4 +1,4 @@
-import { cpuBackend } from '../backend.js';
+import { cpuBackend, type View } from '../backend.js';
 import type { DType } from '../dtype.js';
 import type { ElementwiseOp } from './graph.js';
 
@@ -9,7 +9,8 @@ import type { ElementwiseOp } from './graph.js';
  */
 export function foldConstants(what: ElementwiseOp, values: readonly number[], dtypes: readonly DType[], outDtype: DType): number {
   const cpu = cpuBackend();
-  const vs = values.map((v, k) => ({ storage: cpu.full(1, v, dtypes[k]!), shape: [], strides: [], offset: 0, dtype: dtypes[k]! }));
+  const vs: View[] = [];
+  for (let k = 0; k < values.length; k++) vs.push({ storage: cpu.full(1, values[k]!, dtypes[k]!), shape: [], strides: [], offset: 0, dtype: dtypes[k]! });
   if (what.kind === 'scatter') throw new Error('foldConstants: scatter is not an elementwise op of its operands');
   const r = what.kind === 'unary' ? cpu.unary(what.op, vs[0]!, outDtype)
     : what.kind === 'binary' ? cpu.binary(what.op, vs[0]!, vs[1]!, [], outDtype)

@@ -228,11 +228,15 @@ function tensorsIn(value: unknown, out: Tensor[], depth = 0): void {
  * needs them. Tensors computed lazily among them are computed now, while everything
  * they read is still alive.
  */
+function byLifetime(a: readonly [Tensor, Scope | null], b: readonly [Tensor, Scope | null]): number {
+  return lifetimeRank(a[1]) - lifetimeRank(b[1]);
+}
+
 function protect(survivors: readonly (readonly [Tensor, Scope | null])[]): Map<Storage, Scope | null> {
   const destination = new Map<Storage, Scope | null>();
   const seen = new Set<Tensor>();
   // Longest-lived survivors first: a storage keeps the first (longest) lifetime it gets.
-  const order = [...survivors].sort((a, b) => lifetimeRank(a[1]) - lifetimeRank(b[1]));
+  const order = [...survivors].sort(byLifetime);
   for (const [root, dest] of order) {
     const stack = [root];
     while (stack.length > 0) {
@@ -258,7 +262,8 @@ function protect(survivors: readonly (readonly [Tensor, Scope | null])[]): Map<S
 
 function close(scope: Scope, returned: readonly Tensor[]): void {
   current = scope.parent;
-  const survivors: (readonly [Tensor, Scope | null])[] = returned.map((t) => [t, scope.parent] as const);
+  const survivors: (readonly [Tensor, Scope | null])[] = [];
+  for (const t of returned) survivors.push([t, scope.parent]);
   for (const t of scope.survivors) {
     const owner = owners.get(t.storage) ?? null;
     // A tensor that escaped and was handed back later (a gradient set, then cleared) is a temporary again.

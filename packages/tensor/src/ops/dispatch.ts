@@ -32,7 +32,8 @@ export function hostBackend(): Backend {
  * (read back and uploaded) — the only place data crosses backends (`transferStats`).
  */
 export function pickBackend(kernel: KernelName, inputs: readonly View[], outDtype?: DType): Backend {
-  const dtypes = inputs.map((v) => v.dtype);
+  const dtypes: DType[] = [];
+  for (const v of inputs) dtypes.push(v.dtype);
   if (outDtype) dtypes.push(outDtype);
   let home: Backend | null = null;
   for (const v of inputs) {
@@ -81,10 +82,27 @@ export function onBackend(v: View, backend: Backend): View {
 
 /** Runs `fn` on the chosen backend with every input moved there. */
 export function runKernel(
-  kernel: KernelName, inputs: readonly View[], outDtype: DType, fn: (b: Backend, views: View[]) => Storage,
+  kernel: KernelName, inputs: readonly View[], outDtype: DType, fn: (b: Backend, views: readonly View[]) => Storage,
 ): Storage {
   const b = pickBackend(kernel, inputs, outDtype);
-  return fn(b, inputs.map((v) => onBackend(v, b)));
+  return fn(b, onto(inputs, b));
+}
+
+/**
+ * `inputs` with their data on `b` (the same array when they all are there already).
+ * With `pickBackend`, `runKernel` in two steps for the ops every training step records:
+ * no closure per call (V8 re-optimises a closure made per call after every full
+ * collection, see exprKey in wasm/plan.ts).
+ */
+export function onto(inputs: readonly View[], b: Backend): readonly View[] {
+  let moved: View[] | null = null;
+  for (let i = 0; i < inputs.length; i++) {
+    const v = inputs[i]!;
+    if (v.storage.backend === b && moved === null) continue;
+    moved ??= inputs.slice(0, i);
+    moved.push(onBackend(v, b));
+  }
+  return moved ?? inputs;
 }
 
 /** The backend new tensors of `dtype` are created on. */
@@ -127,6 +145,7 @@ export function scalarTensor(value: number | boolean, dtype: DType = scalarDType
 /** Cast primitive: `x.to(dtype)`; the same tensor when the dtype already matches. */
 export function toDType(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
-  const storage = runKernel('copy', [x], dtype, (b, [v]) => b.unary('copy', v!, dtype));
+  const b = pickBackend('copy', [x], dtype);
+  const storage = b.unary('copy', onto([x], b)[0]!, dtype);
   return record(fromStorage(storage, x.shape, dtype), 'cast', [x], { from: x.dtype });
 }

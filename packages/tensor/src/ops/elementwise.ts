@@ -4,7 +4,7 @@ import { DTypeError } from '../errors.js';
 import { broadcastShapes, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd/node.js';
-import { fromStorage, runKernel, scalarTensor } from './dispatch.js';
+import { fromStorage, onto, pickBackend, scalarTensor } from './dispatch.js';
 import { broadcastView } from './views.js';
 import { checked, checkSize, operand, tensor, type ArgSpec } from '../validate/index.js';
 
@@ -20,7 +20,9 @@ function unary(op: Exclude<UnaryOp, 'copy'>, x: Tensor): Tensor {
   if (!(x instanceof Tensor)) throw new DTypeError(`${op}: argument 'input' expected a Tensor, got ${typeof x}`);
   let outDtype: DType = FLOAT_ONLY.has(op) ? floatResult(x.dtype) : x.dtype;
   if (outDtype === 'bool' && op !== 'abs' && op !== 'relu') outDtype = 'int32';
-  const storage = runKernel(op, [x], outDtype, (b, [v]) => b.unary(op, v!, outDtype));
+  const ins = [x];
+  const b = pickBackend(op, ins, outDtype);
+  const storage = b.unary(op, onto(ins, b)[0]!, outDtype);
   return record(fromStorage(storage, x.shape, outDtype), op, [x], {});
 }
 
@@ -70,7 +72,10 @@ function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
   const outDtype = resultDtype(op, x.dtype, y.dtype);
   const xv = broadcastView(x, outShape);
   const yv = broadcastView(y, outShape);
-  const storage = runKernel(op, [xv, yv], outDtype, (be, [p, q]) => be.binary(op, p!, q!, outShape, outDtype));
+  const ins = [xv, yv];
+  const be = pickBackend(op, ins, outDtype);
+  const [p, q] = onto(ins, be);
+  const storage = be.binary(op, p!, q!, outShape, outDtype);
   const out = fromStorage(storage, outShape, outDtype);
   return COMPARISONS.has(op) ? out : record(out, op as 'add', [x, y], {});
 }
@@ -100,7 +105,9 @@ function whereImpl(cond: Tensor, a: Operand, b: Operand): Tensor {
   checkSize('where', outShape);
   const outDtype = promoteTypes(x.dtype, y.dtype);
   const views: View[] = [broadcastView(cond, outShape), broadcastView(x, outShape), broadcastView(y, outShape)];
-  const storage = runKernel('where', views, outDtype, (be, [c, p, q]) => be.where(c!, p!, q!, outShape, outDtype));
+  const be = pickBackend('where', views, outDtype);
+  const [c, p, q] = onto(views, be);
+  const storage = be.where(c!, p!, q!, outShape, outDtype);
   return record(fromStorage(storage, outShape, outDtype), 'where', [cond, x, y], {});
 }
 

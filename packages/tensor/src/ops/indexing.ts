@@ -3,7 +3,7 @@ import { normalizeDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import type { View } from '../backend.js';
 import { record } from '../autograd/node.js';
-import { fromStorage, readHost, runKernel } from './dispatch.js';
+import { fromStorage, onto, pickBackend, readHost } from './dispatch.js';
 import { eq } from './elementwise.js';
 import { expand, reshape, unsqueeze } from './shape.js';
 import { arangeInt } from './arange.js';
@@ -46,7 +46,10 @@ function asVector(v: View, index: Tensor): View {
 
 function gatherImpl(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = checkIndex('gather', x, dim, index, x.shape);
-  const storage = runKernel('gather', [x, index], x.dtype, (b, [v, i]) => b.gather(asVector(v!, index), d, i!, x.dtype));
+  const ins = [x, index];
+  const b = pickBackend('gather', ins, x.dtype);
+  const [v, i] = onto(ins, b);
+  const storage = b.gather(asVector(v!, index), d, i!, x.dtype);
   return record(fromStorage(storage, index.shape, x.dtype), 'gather', [x, index], { dim: d });
 }
 
@@ -69,7 +72,10 @@ function scatterAddImpl(x: Tensor, dim: number, index: Tensor, src: Tensor): Ten
     }
   }
   const s = src.dtype === x.dtype ? src : src.to(x.dtype);
-  const storage = runKernel('scatterAdd', [x, index, s], x.dtype, (b, [v, i, sv]) => b.scatterAdd(asVector(v!, index), d, i!, sv!));
+  const ins = [x, index, s];
+  const b = pickBackend('scatterAdd', ins, x.dtype);
+  const [v, i, sv] = onto(ins, b);
+  const storage = b.scatterAdd(asVector(v!, index), d, i!, sv!);
   return record(fromStorage(storage, x.shape, x.dtype), 'scatterAdd', [x, index, s], { dim: d });
 }
 

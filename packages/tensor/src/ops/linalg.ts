@@ -3,7 +3,7 @@ import { broadcastShapes } from '../shape.js';
 import { promoteTypes } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd/node.js';
-import { fromStorage, runKernel } from './dispatch.js';
+import { fromStorage, onto, pickBackend } from './dispatch.js';
 import { broadcastView } from './views.js';
 import { reshape, unsqueeze } from './shape.js';
 import { checked, checkSize, tensor } from '../validate/index.js';
@@ -57,6 +57,9 @@ function matmul2(a: Tensor, b: Tensor, origA: Tensor, origB: Tensor): Tensor {
   checkSize('matmul', outShape);
   const av = broadcastView(a, [...batch, M, K]);
   const bv = broadcastView(b, [...batch, K, N]);
-  const storage = runKernel('matmul', [av, bv], dtype, (be, [x, y]) => be.matmul(x!, y!, outShape, dtype));
+  const ins = [av, bv];
+  const be = pickBackend('matmul', ins, dtype);
+  const [x, y] = onto(ins, be);
+  const storage = be.matmul(x!, y!, outShape, dtype);
   return record(fromStorage(storage, outShape, dtype), 'matmul', [a, b], {});
 }

@@ -4,7 +4,7 @@ import { ValueError } from '../errors.js';
 import { normalizeDim, normalizeDims, numelOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd/node.js';
-import { fromStorage, runKernel } from './dispatch.js';
+import { fromStorage, onto, pickBackend } from './dispatch.js';
 import { reshape } from './shape.js';
 import { div, sub, square } from './elementwise.js';
 import { bool, checked, dim as dimSpec, dims as dimsSpec, finite, nullable, optional, options, tensor, type ArgSpec } from '../validate/index.js';
@@ -22,7 +22,9 @@ function reduceRaw(op: ReduceOp, x: Tensor, axes: number[], outDtype: DType): Te
     throw new ValueError(`${op}: cannot reduce over a dim of size 0 (input shape [${x.shape.join(', ')}])`);
   }
   const outShape = x.shape.filter((_, d) => !axes.includes(d));
-  const storage = runKernel(op, [x], outDtype, (b, [v]) => b.reduce(op, v!, axes, outDtype));
+  const ins = [x];
+  const b = pickBackend(op, ins, outDtype);
+  const storage = b.reduce(op, onto(ins, b)[0]!, axes, outDtype);
   return fromStorage(storage, outShape, outDtype);
 }
 

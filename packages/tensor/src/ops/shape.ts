@@ -107,10 +107,21 @@ function permuteImpl(x: Tensor, dims: readonly number[]): Tensor {
   if (dims.length !== x.ndim) {
     throw new ShapeError(`permute: argument 'dims' expected ${x.ndim} dims for shape ${fmtShape(x.shape)}, got [${dims.join(', ')}]`);
   }
-  const perm = dims.map((d) => normalizeDim('permute', d, x.ndim, 'dims'));
-  if (new Set(perm).size !== perm.length) throw new IndexError(`permute: argument 'dims' repeats a dim: [${dims.join(', ')}]`);
-  if (perm.every((d, i) => d === i)) return x;
-  const out = viewOf(x, perm.map((d) => x.shape[d]!), perm.map((d) => x.strides[d]!), x.offset);
+  // Loops, not closures: every backward through a matmul transposes (see exprKey in wasm/plan.ts).
+  const perm: number[] = [];
+  const shape: number[] = [];
+  const strides: number[] = [];
+  let identity = true;
+  for (let i = 0; i < dims.length; i++) {
+    const d = normalizeDim('permute', dims[i]!, x.ndim, 'dims');
+    if (perm.includes(d)) throw new IndexError(`permute: argument 'dims' repeats a dim: [${dims.join(', ')}]`);
+    if (d !== i) identity = false;
+    perm.push(d);
+    shape.push(x.shape[d]!);
+    strides.push(x.strides[d]!);
+  }
+  if (identity) return x;
+  const out = viewOf(x, shape, strides, x.offset);
   return record(out, 'permute', [x], { dims: perm });
 }
 
@@ -120,7 +131,8 @@ function transposeImpl(x: Tensor, dim0: number, dim1: number): Tensor {
   if (x.ndim < 2) return x;
   const a = normalizeDim('transpose', dim0, x.ndim, 'dim0');
   const b = normalizeDim('transpose', dim1, x.ndim, 'dim1');
-  const perm = x.shape.map((_, i) => i);
+  const perm: number[] = [];
+  for (let i = 0; i < x.ndim; i++) perm.push(i);
   perm[a] = b;
   perm[b] = a;
   return permute(x, perm);

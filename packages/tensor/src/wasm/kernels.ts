@@ -4,7 +4,7 @@ import type { DType } from '../dtype.js';
 import type { FunctionBuilder, Local, ModuleBuilder, ValType } from './builder.js';
 import { bump, emitConvert, emitExpr, emitLoad, emitLoop, emitStore, isF, type EmitContext, type Mode } from './emit.js';
 import { emitMath } from './math.js';
-import { elemBytes, exprKey, innerClass, layout, type Expr, type LeafExpr, type Plan } from './plan.js';
+import { elemBytes, exprKey, innerClass, layout, type Expr, type InnerClass, type LeafExpr, type Plan } from './plan.js';
 import type { WasmRuntime } from './runtime.js';
 import { runBox } from './threads/split.js';
 
@@ -147,7 +147,28 @@ function hoist(f: FunctionBuilder, leaves: readonly LeafExpr[], classes: readonl
 }
 
 function accessorsOf(plan: Plan, out: Accessor): Accessor[] {
-  return [out, ...plan.leaves.map((l) => ({ ptr: l.ptr, dtype: l.dtype, strides: l.strides }))];
+  const acc = [out];
+  for (const l of plan.leaves) acc.push({ ptr: l.ptr, dtype: l.dtype, strides: l.strides });
+  return acc;
+}
+
+/** How each accessor from `from` on walks dim `d` (no closures on this path: see exprKey). */
+function classesAt(acc: readonly Accessor[], d: number, from = 0): InnerClass[] {
+  const out: InnerClass[] = [];
+  for (let k = from; k < acc.length; k++) out.push(innerClass(acc[k]!.strides[d]!, acc[k]!.dtype));
+  return out;
+}
+
+function noneStrided(classes: readonly InnerClass[], from = 0): boolean {
+  for (let k = from; k < classes.length; k++) if (classes[k] === 'strided') return false;
+  return true;
+}
+
+/** The dtypes of a plan's constants, as key letters. */
+function constsKey(plan: Plan): string {
+  let out = '';
+  for (const c of plan.consts) out += DT[c.dtype];
+  return out;
 }
 
 /** Sets `finite` to the lanes of `m` that are finite (m − m = 0) and pushes m there, 0 elsewhere (no inf − inf). */
@@ -176,20 +197,23 @@ export function runMap(rt: WasmRuntime, plan: Plan, root: Expr, out: Accessor): 
     for (const a of acc) a.strides = [0];
   }
   const D = shape.length;
-  const classes = acc.map((a) => innerClass(a.strides[D - 1]!, a.dtype));
+  const classes = classesAt(acc, D - 1);
   // Gathered reads (a gather kernel's source) move by data: one element at a time.
-  const gathered = plan.leaves.filter((l) => l.gather !== undefined);
-  const simd = gathered.length === 0 && classes[0] === 'unit' && classes.slice(1).every((c) => c !== 'strided');
+  const gathered: LeafExpr[] = [];
+  for (const l of plan.leaves) if (l.gather !== undefined) gathered.push(l);
+  const simd = gathered.length === 0 && classes[0] === 'unit' && noneStrided(classes, 1);
   const b = params(plan, shape, acc);
   for (const l of gathered) {
     b.paramTypes.push('i32');
     b.args.push(l.gather! * elemBytes(l.dtype));
   }
-  const gatherKey = gathered.length ? `|g${gathered.map((l) => l.slot).join(',')}@${plan.index!.slot}` : '';
+  let gatherKey = '';
+  for (const l of gathered) gatherKey += (gatherKey ? ',' : '|g') + l.slot;
+  if (gatherKey) gatherKey += `@${plan.index!.slot}`;
   // The operand count is in the key too: a plan may carry an operand no expression leaf
   // names (a gather's index), and the compiled function's signature depends on it.
-  const key = `map|${D}|${acc.length}|${simd ? 'v' : 's'}|${DT[out.dtype]}${classes[0]}|${plan.consts.map((c) => DT[c.dtype]).join('')}${gatherKey}|` +
-    exprKey(root, (l) => classes[l.slot]!);
+  const key = `map|${D}|${acc.length}|${simd ? 'v' : 's'}|${DT[out.dtype]}${classes[0]}|${constsKey(plan)}${gatherKey}|` +
+    exprKey(root, classes);
   const build = (m: ModuleBuilder) => m.func('run', b.paramTypes, [], (f, ps) => {
     const fr = frame(f, ps, D, acc.length, plan);
     const who = acc.map((_, k) => k);
@@ -263,7 +287,7 @@ export function runMap(rt: WasmRuntime, plan: Plan, root: Expr, out: Accessor): 
   const handle = rt.handle(key, build);
   // Any dim may be split; along the vectorised inner dim, by whole unrolled SIMD groups.
   runBox(rt, handle, b.args, shape, acc.length, {
-    dims: range(0, D), align: (d) => (d === D - 1 ? 32 : 1),
+    dims: D, alignDim: D - 1, alignBy: 32,
   });
 }
 
@@ -356,14 +380,13 @@ export function runReduce(rt: WasmRuntime, plan: Plan, root: Expr, nReduced: num
   }
   const D = shape.length;
   const { op } = target;
-  const leafClass = (d: number) => acc.slice(1).map((a) => innerClass(a.strides[d]!, a.dtype));
-  const rowClasses = leafClass(D - 1);
-  const rowVector = rowClasses.every((c) => c !== 'strided') && op !== 'argmax' && op !== 'argmin';
-  const colClasses = gk > 0 ? leafClass(gk - 1) : [];
+  const rowClasses = classesAt(acc, D - 1, 1);
+  const rowVector = noneStrided(rowClasses) && op !== 'argmax' && op !== 'argmin';
+  const colClasses = gk > 0 ? classesAt(acc, gk - 1, 1) : [];
   // Lanes across outputs: the reduced dim is strided but the kept innermost dim is
   // contiguous (a reduction over the class dim of [N, C, H, W], a bias gradient summed
   // over the batch): each SIMD lane accumulates its own output, no horizontal step.
-  const keptRun = gk > 0 && colClasses.every((c) => c !== 'strided') ? shape[gk - 1]! : 0;
+  const keptRun = gk > 0 && noneStrided(colClasses) ? shape[gk - 1]! : 0;
   // Column order: a long contiguous kept dim and a strided reduced one (a reduction over
   // the class dim of [N, C, H, W]): for each reduced index, fold a whole run of outputs
   // in memory with long SIMD loops (accumulators in the output, plus a scratch sum for
@@ -371,16 +394,18 @@ export function runReduce(rt: WasmRuntime, plan: Plan, root: Expr, nReduced: num
   // output over the reduced dims (argmax/argmin, short kept runs, bias gradients).
   const cols = !rowVector && keptRun >= COLUMN_MIN_RUN && (op === 'sum' || op === 'max' || op === 'min' || op === 'logSumExp');
   const lanes = !rowVector && !cols && keptRun >= 4;
-  const nOut = keptShape.reduce((x, y) => x * y, 1);
+  let nOut = 1;
+  for (const n of keptShape) nOut *= n;
   const scratch = cols && op === 'logSumExp' ? rt.heap.alloc(nOut * 4) : 0;
   if (scratch) acc.push({ ptr: scratch, dtype: 'float32', strides: [...acc[0]!.strides] });
   const b = params(plan, shape, acc);
   const variant = cols ? 'cols' : lanes ? 'lanes' : rowVector ? 'rowv' : 'rows';
   const classes = cols || lanes ? ['unit', ...colClasses] : ['unit', ...rowClasses];
   // The lanes kernel depends on both dims' classes (splat along one, bump along the other).
-  const keyClass = (l: LeafExpr) => (cols || lanes ? `${colClasses[l.slot - 1]}/${rowClasses[l.slot - 1]}` : rowClasses[l.slot - 1]!);
-  const key = `reduce|${op}|${variant}|${gk}.${gr}|${acc.length}|${DT[target.outDtype]}|${plan.consts.map((c) => DT[c.dtype]).join('')}|` +
-    exprKey(root, keyClass);
+  const keyClasses: string[] = [''];
+  for (let k = 0; k < rowClasses.length; k++) keyClasses.push(cols || lanes ? `${colClasses[k]}/${rowClasses[k]}` : rowClasses[k]!);
+  const key = `reduce|${op}|${variant}|${gk}.${gr}|${acc.length}|${DT[target.outDtype]}|${constsKey(plan)}|` +
+    exprKey(root, keyClasses);
   if (cols) {
     // Accumulate straight into the output (and the scratch sum): start at the identity.
     const id = identity(op, isF(root.dtype));
@@ -404,7 +429,7 @@ export function runReduce(rt: WasmRuntime, plan: Plan, root: Expr, nReduced: num
   // Only kept dims are split (each output is computed whole, by one thread); the kept
   // run of the column and lanes orders by whole groups of four outputs.
   runBox(rt, handle, b.args, shape, acc.length, {
-    dims: range(0, gk), align: (d) => (d === gk - 1 && (cols || lanes) ? 4 : 1),
+    dims: gk, alignDim: gk - 1, alignBy: cols || lanes ? 4 : 1,
   });
   if (scratch) rt.heap.release(scratch);
   if (full) {

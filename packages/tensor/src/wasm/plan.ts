@@ -240,18 +240,29 @@ export function innerClass(strideBytes: number, dtype: DType): InnerClass {
 
 const DT: Record<DType, string> = { float32: 'f', int32: 'i', bool: 'b', float64: 'd' };
 
-/** The structural key of an expression DAG (slots and dtypes, not addresses or values). */
-export function exprKey(root: Expr, leafClass: (l: LeafExpr) => string): string {
-  const seen = new Map<Expr, number>();
-  const walk = (e: Expr): string => {
-    if (e.kind === 'leaf') return `L${e.slot}${DT[e.dtype]}${leafClass(e)}`;
-    if (e.kind === 'const') return `C${e.slot}${DT[e.dtype]}`;
-    const s = seen.get(e);
-    if (s !== undefined) return `#${s}`;
-    seen.set(e, seen.size);
-    return `(${opName(e.what)}${DT[e.dtype]} ${e.args.map(walk).join(' ')})`;
-  };
-  return walk(root);
+/**
+ * The structural key of an expression DAG (slots and dtypes, not addresses or values);
+ * `classes[slot]` names how the leaf in that slot is walked.
+ *
+ * Hot paths here (keys, layouts, accessors: once per kernel call) create no closures:
+ * V8 keeps the optimised code of a closure only while one of its instances lives, so a
+ * closure made per call is re-optimised after every full collection — which a training
+ * loop without tidy() has every few dozen steps (see memory/pin.ts for the same effect
+ * on hidden classes).
+ */
+export function exprKey(root: Expr, classes: readonly string[]): string {
+  return keyOf(root, classes, new Map<Expr, number>());
+}
+
+function keyOf(e: Expr, classes: readonly string[], seen: Map<Expr, number>): string {
+  if (e.kind === 'leaf') return `L${e.slot}${DT[e.dtype]}${classes[e.slot]!}`;
+  if (e.kind === 'const') return `C${e.slot}${DT[e.dtype]}`;
+  const s = seen.get(e);
+  if (s !== undefined) return `#${s}`;
+  seen.set(e, seen.size);
+  let out = `(${opName(e.what)}${DT[e.dtype]}`;
+  for (const a of e.args) out += ' ' + keyOf(a, classes, seen);
+  return out + ')';
 }
 
 /**
@@ -264,18 +275,26 @@ export function layout(
 ): { shape: number[]; groups: number[] } {
   const outShape: number[] = [];
   const outGroups: number[] = [];
-  const newStrides: number[][] = accessors.map(() => []);
+  const n = accessors.length;
+  const newStrides: number[][] = [];
+  for (let k = 0; k < n; k++) newStrides.push([]);
+  const parts: number[][] = new Array<number[]>(n);
   let at = 0;
   for (const g of groups) {
     const dims = shape.slice(at, at + g);
-    const c = coalesce(dims, accessors.map((a) => a.strides.slice(at, at + g)));
-    outShape.push(...c.shape);
+    for (let k = 0; k < n; k++) parts[k] = accessors[k]!.strides.slice(at, at + g);
+    const c = coalesce(dims, parts);
+    for (const d of c.shape) outShape.push(d);
     outGroups.push(c.shape.length);
-    accessors.forEach((_, k) => newStrides[k]!.push(...c.strides[k]!));
+    for (let k = 0; k < n; k++) for (const st of c.strides[k]!) newStrides[k]!.push(st);
     at += g;
   }
-  accessors.forEach((a, k) => {
-    a.strides = newStrides[k]!.map((s) => s * elemBytes(a.dtype));
-  });
+  for (let k = 0; k < n; k++) {
+    const a = accessors[k]!;
+    const eb = elemBytes(a.dtype);
+    const ns = newStrides[k]!;
+    for (let i = 0; i < ns.length; i++) ns[i] = ns[i]! * eb;
+    a.strides = ns;
+  }
   return { shape: outShape, groups: outGroups };
 }

@@ -122,6 +122,8 @@ export class WasmBackend implements Backend {
   private readonly pressureBytes: number;
   private readonly registry: FinalizationRegistry<WasmBuffer['cell']>;
   private readonly collector = syncCollector();
+  /** A plan's way to compute a node it reads (one function for every plan: see exprKey in plan.ts). */
+  private readonly evalFn = (n: Node): WasmBuffer => this.evalNode(n);
   private counters = { kernelRuns: 0, released: 0, finalized: 0, pressureCollections: 0 };
   private allocatedSinceCollect = 0;
 
@@ -252,12 +254,16 @@ export class WasmBackend implements Backend {
   }
 
   supports(kernel: KernelName, dtypes: readonly DType[]): boolean {
-    if (!dtypes.every((d) => HOLDS.has(d))) return false;
+    let allF32 = true;
+    for (const d of dtypes) {
+      if (!HOLDS.has(d)) return false;
+      if (d !== 'float32') allF32 = false;
+    }
     const out = dtypes[dtypes.length - 1]!;
     const ins = dtypes.slice(0, -1);
     switch (kernel) {
       case 'matmul':
-        return dtypes.every((d) => d === 'float32');
+        return allF32;
       case 'logSumExp':
         return out === 'float32' && ins[0] === 'float32';
       case 'sum': case 'max': case 'min': case 'argmax': case 'argmin':
@@ -359,9 +365,10 @@ export class WasmBackend implements Backend {
   private evalNode(node: Node): WasmBuffer {
     if (node.result) return node.result;
     const buf = this.newBuffer(node.dtype, node.size);
-    const plan = new Plan(node.outShape, (n) => this.evalNode(n));
+    const plan = new Plan(node.outShape, this.evalFn);
     const root = plan.read({ kind: 'lazy', node }, node.dtype, 0, contiguousStrides(node.outShape), true);
-    this.run(() => runMap(this.rt, plan, root, { ptr: buf.ptr, dtype: node.dtype, strides: contiguousStrides(node.outShape) }));
+    this.counters.kernelRuns++;
+    runMap(this.rt, plan, root, { ptr: buf.ptr, dtype: node.dtype, strides: contiguousStrides(node.outShape) });
     if (node.captured) {
       buf.captured = true;
       buf.capturedAt = Math.min(buf.capturedAt, node.capturedAt);
@@ -369,11 +376,6 @@ export class WasmBackend implements Backend {
     node.result = buf;
     buf.ready = this.rt.mark();
     return buf;
-  }
-
-  private run(k: () => void): void {
-    this.counters.kernelRuns++;
-    k();
   }
 
   /** Gives a storage memory of its own: recorded ops computed, constants filled. */
@@ -460,25 +462,34 @@ export class WasmBackend implements Backend {
 
   private elementwise(what: ElementwiseOp, views: readonly View[], outShape: readonly number[], outDtype: DType): Storage {
     const n = numelOf(outShape);
-    const sts = views.map((v) => this.check(v.storage));
-    if (n === 0) return this.constantStorage(outDtype, 0, 0);
-    if (sts.every((s) => s.constant !== null)) {
-      // Every operand constant: fold on the host with the reference backend's arithmetic.
-      const value = foldConstants(what, sts.map((st) => st.constant!), views.map((v) => v.dtype), outDtype);
-      return this.constantStorage(outDtype, n, value);
+    const sts: WasmStorage[] = [];
+    const dtypes: DType[] = [];
+    let allConstant = true;
+    for (const v of views) {
+      const s = this.check(v.storage);
+      sts.push(s);
+      dtypes.push(v.dtype);
+      if (s.constant === null) allConstant = false;
     }
-    let acc = views.map((v) => this.access(v));
+    if (n === 0) return this.constantStorage(outDtype, 0, 0);
+    if (allConstant) {
+      // Every operand constant: fold on the host with the reference backend's arithmetic.
+      const values: number[] = [];
+      for (const s of sts) values.push(s.constant!);
+      return this.constantStorage(outDtype, n, foldConstants(what, values, dtypes, outDtype));
+    }
+    let acc: Access<WasmBuffer>[] = [];
+    for (const v of views) acc.push(this.access(v));
     let ops = 1 + distinctOps(acc);
     if (ops > MAX_FUSED_OPS) {
-      sts.forEach((s) => {
-        if (s.node) this.materialize(s);
-      });
-      acc = views.map((v) => this.access(v));
+      for (const s of sts) if (s.node) this.materialize(s);
+      acc = [];
+      for (const v of views) acc.push(this.access(v));
       ops = 1;
     }
     this.capture(acc);
     const st = new WasmStorage(this, outDtype, n);
-    st.node = new LazyNode(what, [...outShape], acc, ops, n, outDtype, views.map((v) => v.dtype));
+    st.node = new LazyNode(what, [...outShape], acc, ops, n, outDtype, dtypes);
     if (!this.fuse) this.materialize(st);
     return st;
   }
@@ -500,16 +511,25 @@ export class WasmBackend implements Backend {
   reduce(op: ReduceOp, x: View, axes: readonly number[], outDtype: DType): Storage {
     const kept: number[] = [];
     for (let d = 0; d < x.shape.length; d++) if (!axes.includes(d)) kept.push(d);
-    const order = [...kept, ...axes];
-    const nOut = numelOf(kept.map((d) => x.shape[d]!));
+    let nOut = 1;
+    for (const d of kept) nOut *= x.shape[d]!;
     if (nOut === 0) return this.constantStorage(outDtype, 0, 0);
     const st = this.check(x.storage);
-    const shape = order.map((d) => x.shape[d]!);
-    const strides = order.map((d) => x.strides[d]!);
+    const shape: number[] = [];
+    const strides: number[] = [];
+    for (const d of kept) {
+      shape.push(x.shape[d]!);
+      strides.push(x.strides[d]!);
+    }
+    for (const d of axes) {
+      shape.push(x.shape[d]!);
+      strides.push(x.strides[d]!);
+    }
     const buf = this.newBuffer(outDtype, nOut);
-    const plan = new Plan(shape, (n) => this.evalNode(n));
+    const plan = new Plan(shape, this.evalFn);
     const root = plan.read(this.source(st), x.dtype, x.offset, strides);
-    this.run(() => runReduce(this.rt, plan, root, axes.length, { op, ptr: buf.ptr, outDtype }));
+    this.counters.kernelRuns++;
+    runReduce(this.rt, plan, root, axes.length, { op, ptr: buf.ptr, outDtype });
     return this.storageOf(outDtype, buf);
   }
 
@@ -542,7 +562,8 @@ export class WasmBackend implements Backend {
     for (let i = 0; i < outer; i++) {
       const A: MatrixOperand = { ptr: ab.ptr + pa * 4, batchStride: last >= 0 ? as[last]! : 0, rowStride: a.strides[nd - 2]!, colStride: a.strides[nd - 1]! };
       const B: MatrixOperand = { ptr: bb.ptr + pb * 4, batchStride: last >= 0 ? bs[last]! : 0, rowStride: b.strides[nd - 2]!, colStride: b.strides[nd - 1]! };
-      this.run(() => matmulF32(this.rt, A, B, out.ptr + po * 4, inner, M, K, N));
+      this.counters.kernelRuns++;
+      matmulF32(this.rt, A, B, out.ptr + po * 4, inner, M, K, N);
       for (let d = last - 1; d >= 0; d--) {
         pa += as[d]!;
         pb += bs[d]!;
@@ -596,12 +617,13 @@ export class WasmBackend implements Backend {
       // A recorded source: evaluate it at the gathered elements only (fused gather).
       const ib = this.materialize(this.check(index.storage));
       const out = this.newBuffer(outDtype, n);
-      const plan = new Plan(index.shape, (nd) => this.evalNode(nd));
+      const plan = new Plan(index.shape, this.evalFn);
       const root = plan.readGather(
         this.source(xst), x.dtype, x.offset, x.strides, dim, x.shape[dim]!,
         { kind: 'buf', buf: ib }, index.offset, index.strides,
       );
-      this.run(() => runMap(this.rt, plan, root, { ptr: out.ptr, dtype: outDtype, strides: contiguousStrides(index.shape) }));
+      this.counters.kernelRuns++;
+      runMap(this.rt, plan, root, { ptr: out.ptr, dtype: outDtype, strides: contiguousStrides(index.shape) });
       return this.storageOf(outDtype, out);
     }
     const xb = this.materialize(this.check(x.storage));
@@ -637,9 +659,10 @@ export class WasmBackend implements Backend {
       if (base.dtype === 'bool') fillBytes(this.rt, out.ptr, n, bst.constant);
       else fillWords(this.rt, out.ptr, n, wordOf(base.dtype as 'float32' | 'int32', bst.constant));
     } else {
-      const plan = new Plan(base.shape, (nd) => this.evalNode(nd));
+      const plan = new Plan(base.shape, this.evalFn);
       const root = plan.read(this.source(bst), base.dtype, base.offset, base.strides);
-      this.run(() => runMap(this.rt, plan, root, { ptr: out.ptr, dtype: base.dtype, strides }));
+      this.counters.kernelRuns++;
+      runMap(this.rt, plan, root, { ptr: out.ptr, dtype: base.dtype, strides });
     }
     if (numelOf(index.shape) === 0) return this.storageOf(base.dtype, out);
     const ib = this.materialize(this.check(index.storage));
@@ -658,7 +681,8 @@ export class WasmBackend implements Backend {
       { ptr: out.ptr, strides: index.shape.map((_, d) => (d === dim || d >= strides.length ? 0 : strides[d]! * eb)) },
       (strides[dim] ?? 0) * eb,
     );
-    this.run(() => this.rt.call(scatterAddKernel(this.rt, index.shape.length, isBool ? 'bool' : base.dtype as 'float32' | 'int32'), 'run', args));
+    this.counters.kernelRuns++;
+    this.rt.call(scatterAddKernel(this.rt, index.shape.length, isBool ? 'bool' : base.dtype as 'float32' | 'int32'), 'run', args);
     return this.storageOf(base.dtype, out);
   }
 
@@ -704,10 +728,11 @@ export class WasmBackend implements Backend {
       this.replace(d, { buf: fresh });
       buf = fresh;
     }
-    const plan = new Plan(dst.shape, (nd) => this.evalNode(nd));
+    const plan = new Plan(dst.shape, this.evalFn);
     const root = plan.read(this.source(s), src.dtype, src.offset, src.strides);
     const ptr = buf.ptr + dst.offset * elemBytes(d.dtype);
-    this.run(() => runMap(this.rt, plan, root, { ptr, dtype: d.dtype, strides: [...dst.strides] }));
+    this.counters.kernelRuns++;
+    runMap(this.rt, plan, root, { ptr, dtype: d.dtype, strides: [...dst.strides] });
     buf.ready = this.rt.mark();
   }
 }

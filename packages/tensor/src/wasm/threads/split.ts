@@ -65,10 +65,11 @@ export function fitChunk(units: number, chunk: number, align = 1): number {
 }
 
 export interface BoxSplit {
-  /** Dims that may be split (outermost first): every dim of a map, the kept dims of a reduction. */
-  dims: readonly number[];
-  /** Units of dim d a chunk is a multiple of (SIMD groups along a vectorised dim). */
-  align(d: number): number;
+  /** Dims 0 … dims − 1 may be split (outermost first): every dim of a map, the kept dims of a reduction. */
+  dims: number;
+  /** A chunk of dim `alignDim` is a multiple of `alignBy` units (SIMD groups along a vectorised dim); other dims: any. */
+  alignDim: number;
+  alignBy: number;
 }
 
 /**
@@ -80,7 +81,8 @@ export function runBox(
   rt: WasmRuntime, handle: KernelHandle, args: number[], shape: readonly number[], nAcc: number,
   split: BoxSplit,
 ): void {
-  const total = shape.reduce((a, b) => a * b, 1);
+  let total = 1;
+  for (const n of shape) total *= n;
   const { minElements, taskElements } = threadTuning();
   if (total < minElements || rt.threads <= 1 || args.length > MAX_ARGS) {
     rt.call(handle, 'run', args);
@@ -88,9 +90,9 @@ export function runBox(
   }
   const D = shape.length;
   let pick = -1, pickChunk = 0, pickTasks = 1;
-  for (const d of split.dims) {
+  for (let d = 0; d < split.dims; d++) {
     const n = shape[d]!;
-    const al = split.align(d);
+    const al = d === split.alignDim ? split.alignBy : 1;
     let chunk = Math.ceil((taskElements * n) / total);
     chunk = fitChunk(n, Math.max(al, Math.ceil(chunk / al) * al), al);
     const tasks = Math.ceil(n / chunk);
