@@ -1,4 +1,5 @@
 import { Tensor, DTypeError, ShapeError, ValueError, describeValue, enableGrad, evaluate, isTensor, keep, noGrad, releaseToScope, tidyUpdates } from '@tsgrad/tensor';
+import { sameShape } from '../losses/class-target.js';
 
 /** A parameter group as given to a constructor: tensors plus per-group option overrides. */
 export type ParamGroupInput<O> = { params: Iterable<Tensor> } & Partial<O>;
@@ -328,12 +329,6 @@ function checkGivenOptions(name: string, given: object | undefined, known: reado
     if (!known.includes(k)) throw new ValueError(`${name}: unknown option '${k}' (known: ${known.join(', ')})`);
     if (v === null) throw new ValueError(`${name}: option '${k}' expected a value or undefined, got null`);
   }
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** A gradient the update can use: a Tensor of the parameter's exact shape and dtype (a broadcastable shape is not enough). */

@@ -109,14 +109,14 @@ function permuteImpl(x: Tensor, dims: readonly number[]): Tensor {
   }
   // Loops, not closures: every backward through a matmul transposes (see exprKey in wasm/plan.ts).
   const perm: number[] = [];
+  for (const d of dims) perm.push(normalizeDim('permute', d, x.ndim, 'dims'));
   const shape: number[] = [];
   const strides: number[] = [];
   let identity = true;
-  for (let i = 0; i < dims.length; i++) {
-    const d = normalizeDim('permute', dims[i]!, x.ndim, 'dims');
-    if (perm.includes(d)) throw new IndexError(`permute: argument 'dims' repeats a dim: [${dims.join(', ')}]`);
+  for (let i = 0; i < perm.length; i++) {
+    const d = perm[i]!;
+    if (perm.indexOf(d) !== i) throw new IndexError(`permute: argument 'dims' repeats a dim: [${dims.join(', ')}]`);
     if (d !== i) identity = false;
-    perm.push(d);
     shape.push(x.shape[d]!);
     strides.push(x.strides[d]!);
   }
