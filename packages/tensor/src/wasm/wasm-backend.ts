@@ -99,6 +99,13 @@ export interface WasmStats extends HeapStats {
  * Recorded ops a kernel inlining these operands would compute: distinct nodes (a
  * shared sub-expression is computed once per element), counting stops past the limit.
  */
+/** Element strides in bytes. */
+function byteStrides(elementStrides: readonly number[], size: number): number[] {
+  const out: number[] = [];
+  for (const st of elementStrides) out.push(st * size);
+  return out;
+}
+
 function distinctOps(acc: readonly Access<WasmBuffer>[]): number {
   const seen = new Set<Node>();
   const stack: Node[] = [];
@@ -670,15 +677,16 @@ export class WasmBackend implements Backend {
     // The additions as a kernel (./scatter.ts), in index order: queued behind the copy above.
     const isBool = base.dtype === 'bool';
     const eb = elemBytes(base.dtype);
-    const bytes = (elementStrides: readonly number[], size: number) => elementStrides.map((st) => st * size);
+    // The output offset is the index's coordinates in base's contiguous strides, with
+    // the scattered dim's coordinate replaced by the index value.
+    // (A 0-d base takes a 0- or 1-d index of zeros: every position adds into its one element.)
+    const outStrides: number[] = [];
+    for (let d = 0; d < index.shape.length; d++) outStrides.push(d === dim || d >= strides.length ? 0 : strides[d]! * eb);
     const args = scatterArgs(
       index.shape,
-      { ptr: ib.ptr + index.offset * 4, strides: bytes(index.strides, 4) },
-      { ptr: sb.ptr + src.offset * elemBytes(src.dtype), strides: bytes(src.strides, elemBytes(src.dtype)) },
-      // The output offset is the index's coordinates in base's contiguous strides, with
-      // the scattered dim's coordinate replaced by the index value.
-      // (A 0-d base takes a 0- or 1-d index of zeros: every position adds into its one element.)
-      { ptr: out.ptr, strides: index.shape.map((_, d) => (d === dim || d >= strides.length ? 0 : strides[d]! * eb)) },
+      { ptr: ib.ptr + index.offset * 4, strides: byteStrides(index.strides, 4) },
+      { ptr: sb.ptr + src.offset * elemBytes(src.dtype), strides: byteStrides(src.strides, elemBytes(src.dtype)) },
+      { ptr: out.ptr, strides: outStrides },
       (strides[dim] ?? 0) * eb,
     );
     this.counters.kernelRuns++;
