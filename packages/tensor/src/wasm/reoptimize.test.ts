@@ -63,7 +63,7 @@ describe('optimised code survives full collections', () => {
     expect(from).toBeGreaterThan(0);
     expect(out).toContain('=== END');
     const after = out.slice(from).split('\n').filter((l) => l.startsWith('[completed optimizing'));
-    // At a0f156e: 69–78 optimisations in these 20 collections; now 6–7 (one-off tier-ups).
+    // At a0f156e: 69–83 optimisations in these 20 collections; now 2 (one-off tier-ups).
     expect(after.length, after.join('\n')).toBeLessThanOrEqual(20);
   }, 150_000);
 });
