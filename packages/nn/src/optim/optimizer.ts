@@ -244,11 +244,7 @@ export abstract class Optimizer<O extends object, S> {
     for (const g of this.paramGroups) for (const p of g.params) p.grad = null;
   }
 
-  /**
-   * One update of every parameter that has a gradient. The optional closure (re-)computes
-   * the loss with gradients recorded and its result is returned, as in PyTorch.
-   * Options are validated for every group before any parameter changes.
-   */
+  /** The update of every parameter with a gradient, inside the step's memory scope (made once: see step()). */
   private readonly updateAll = (): void => {
     for (const g of this.paramGroups) {
       for (const p of g.params) {
@@ -269,6 +265,11 @@ export abstract class Optimizer<O extends object, S> {
 
   private readonly scopedUpdate = (): void => tidyUpdates(this.updateAll);
 
+  /**
+   * One update of every parameter that has a gradient. The optional closure (re-)computes
+   * the loss with gradients recorded and its result is returned, as in PyTorch.
+   * Options are validated for every group before any parameter changes.
+   */
   step(closure?: () => Tensor): Tensor | undefined {
     if (closure !== undefined && typeof closure !== 'function') {
       throw new ValueError(`${this.optimizerName}.step: argument 'closure' expected a function returning the loss, got ${describeValue(closure)}`);
