@@ -95,10 +95,6 @@ export interface WasmStats extends HeapStats {
   workerTasks: number;
 }
 
-/**
- * Recorded ops a kernel inlining these operands would compute: distinct nodes (a
- * shared sub-expression is computed once per element), counting stops past the limit.
- */
 /** Element strides in bytes. */
 function byteStrides(elementStrides: readonly number[], size: number): number[] {
   const out: number[] = [];
@@ -106,6 +102,10 @@ function byteStrides(elementStrides: readonly number[], size: number): number[] 
   return out;
 }
 
+/**
+ * Recorded ops a kernel inlining these operands would compute: distinct nodes (a
+ * shared sub-expression is computed once per element), counting stops past the limit.
+ */
 function distinctOps(acc: readonly Access<WasmBuffer>[]): number {
   const seen = new Set<Node>();
   const stack: Node[] = [];
